@@ -1,0 +1,23 @@
+"""Shared test set-up: every test (and every notebook kernel it starts) runs at the `ci` profile."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    # Set before any kernel starts: nbmake and nbclient kernels inherit the environment.
+    os.environ["SCALINGML_SCALE"] = "ci"
+    os.environ["SCALINGML_PROGRESS"] = "0"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO

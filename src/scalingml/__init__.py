@@ -1,0 +1,14 @@
+"""scalingml: a Jupyter course on the challenges of scaling machine-learning models.
+
+Modules:
+    scale     the scale profiles (``SCALINGML_SCALE`` = ci | small | large)
+    measure   wall time, peak memory, power-law fits, as tidy frames
+    plots     plot helpers for those frames
+    datasets  seeded synthetic tables, partitioned storage, shipped datasets
+    cluster   a Dask client: embedded LocalCluster or ``DASK_SCHEDULER_ADDRESS``
+    doctor    the environment report behind ``scalingml doctor``
+    course    course paths and releasing exercises with nbgrader
+    grading   autograding through nbgrader's gradebook API
+"""
+
+__version__ = "0.1.0"

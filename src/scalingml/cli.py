@@ -1,0 +1,116 @@
+"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``profiles``, ``datasets``.
+
+Every failure a learner or instructor can cause (an unknown profile, an unreachable
+scheduler, a missing course folder) ends with a one-line message and exit code 2,
+not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from scalingml import __version__, cluster, course, datasets, doctor, scale
+
+LAB_START_PAGE = "course/00_welcome.ipynb"
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    rows = doctor.checks(probe_cluster=not args.no_probe, timeout=args.timeout)
+    print(doctor.format_report(rows))
+    return 0 if all(row.ok for row in rows) else 1
+
+
+def _lab(args: argparse.Namespace) -> int:
+    root = course.root()
+    scale.active()  # fail early, with the list of profiles, on a bad SCALINGML_SCALE
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}", *args.jupyter_args]
+    if not any(a.startswith("--LabApp.default_url") for a in args.jupyter_args):
+        command.append(f"--LabApp.default_url=/lab/tree/{LAB_START_PAGE}")
+    print(f"Starting JupyterLab on {root} (scale profile: {scale.active_name()})", flush=True)
+    return subprocess.call(command, cwd=root)
+
+
+def _release(args: argparse.Namespace) -> int:
+    names = course.release(args.assignments or None)
+    print(f"Released to {course.RELEASE_DIR}/: {', '.join(names)}")
+    return 0
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    active = scale.active_name()
+    for profile in scale.PROFILES.values():
+        marker = "*" if profile.name == active else " "
+        print(f"{marker} {profile.name:<6} n_rows={profile.n_rows:<8,} {profile.description}")
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    if args.rebuild:
+        for path in datasets.rebuild():
+            print(f"rebuilt {path}")
+        return 0
+    for name, dataset in datasets.SHIPPED.items():
+        print(f"{name:<14} {datasets.path(name)}  {dataset.summary}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scalingml", description="The scalingml course: lessons, experiments, grading.")
+    parser.add_argument("--version", action="version", version=f"scalingml {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("doctor", help="report versions, machine, scale profile and cluster")
+    p.add_argument("--no-probe", action="store_true", help="do not contact a remote Dask scheduler")
+    p.add_argument("--timeout", type=float, default=doctor.PROBE_TIMEOUT,
+                   help="seconds to wait for a remote scheduler (default %(default)s)")
+    p.set_defaults(handler=_doctor)
+
+    p = commands.add_parser("lab", help="launch JupyterLab on the course, opening the welcome lesson "
+                                        "(other arguments go to jupyter lab, e.g. --no-browser)")
+    p.set_defaults(handler=_lab)
+
+    p = commands.add_parser("release", help="regenerate exercises/ from solutions/ with nbgrader")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.set_defaults(handler=_release)
+
+    p = commands.add_parser("profiles", help="list the scale profiles (* marks the active one)")
+    p.set_defaults(handler=_profiles)
+
+    p = commands.add_parser("datasets", help="list the shipped datasets, or rebuild them from their recipes")
+    p.add_argument("--rebuild", action="store_true", help="regenerate the shipped files from their recipes")
+    p.set_defaults(handler=_datasets)
+    return parser
+
+
+EXPECTED_ERRORS = (
+    scale.UnknownProfileError,
+    cluster.ClusterUnavailableError,
+    course.CourseNotFoundError,
+    datasets.DatasetError,
+    ValueError,
+    RuntimeError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``scalingml`` console script."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
+    try:
+        return args.handler(args)
+    except EXPECTED_ERRORS as exc:
+        print(f"scalingml {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

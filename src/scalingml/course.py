@@ -1,0 +1,121 @@
+"""Where the course lives on disk, and releasing exercises from solutions with nbgrader.
+
+The course root is the folder holding ``nbgrader_config.py``, ``course/`` and
+``solutions/``: the current directory if it is one, else the source checkout the
+package was installed from (``pip install -e .``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "exercises"
+LESSONS_DIR = "course"
+GRADING_DIR = "grading"
+
+
+class CourseNotFoundError(FileNotFoundError):
+    """No course checkout could be found."""
+
+
+def is_course_root(folder: Path) -> bool:
+    return (folder / "nbgrader_config.py").is_file() and (folder / SOURCE_DIR).is_dir()
+
+
+def root(start: str | os.PathLike | None = None) -> Path:
+    """The course root: ``start`` (default: the current directory) or one of its parents, else the checkout."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if is_course_root(folder):
+            return folder
+    checkout = Path(__file__).resolve().parents[2]
+    if is_course_root(checkout):
+        return checkout
+    raise CourseNotFoundError(
+        f"No scalingml course found at {here} or above it (a folder with nbgrader_config.py and {SOURCE_DIR}/). "
+        "Run this from a clone of the course repository."
+    )
+
+
+def assignments(course_root: Path | None = None) -> list[str]:
+    """Assignment names (folders of ``solutions/``), sorted."""
+    source = (course_root or root()) / SOURCE_DIR
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def lessons(course_root: Path | None = None) -> list[Path]:
+    """Lesson notebooks of ``course/``, sorted."""
+    return sorted(((course_root or root()) / LESSONS_DIR).glob("*.ipynb"))
+
+
+@contextlib.contextmanager
+def working_directory(folder: Path) -> Iterator[None]:
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def ensure_scripts_on_path() -> None:
+    """Put this environment's scripts folder on ``PATH`` if ``alembic`` is not found.
+
+    nbgrader creates a new gradebook by running the ``alembic`` *command*, found
+    through ``PATH``; when a virtual environment is used without being activated
+    (``.venv/bin/scalingml release``) that lookup fails with a bare traceback.
+    """
+    if shutil.which("alembic"):
+        return
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        if folder and os.path.isfile(os.path.join(folder, "alembic")):
+            os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
+            return
+
+
+def nbgrader_api(course_root: Path, **config_overrides):
+    """An ``NbGraderAPI`` for ``course_root``, reading its ``nbgrader_config.py``.
+
+    ``config_overrides`` are ``{"Class.trait": value}`` pairs applied on top.
+    """
+    ensure_scripts_on_path()
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    config.CourseDirectory.root = str(course_root)
+    extra = Config()
+    for key, value in config_overrides.items():
+        section, trait = key.split(".")
+        extra[section][trait] = value
+    config.merge(extra)
+    with working_directory(course_root):
+        return NbGraderAPI(config=config)
+
+
+def release(names: list[str] | None = None, course_root: Path | None = None) -> list[str]:
+    """Regenerate ``exercises/NAME`` from ``solutions/NAME`` (all assignments by default).
+
+    nbgrader's output is byte-deterministic, so re-running on unchanged solutions
+    leaves git clean. Raises ``RuntimeError`` with nbgrader's log if generation fails.
+    """
+    course_root = course_root or root()
+    names = names or assignments(course_root)
+    unknown = sorted(set(names) - set(assignments(course_root)))
+    if unknown:
+        raise ValueError(f"Unknown assignment(s) {unknown}; known: {assignments(course_root)}")
+    api = nbgrader_api(course_root)
+    with working_directory(course_root):
+        for name in names:
+            result = api.generate_assignment(name, force=True)
+            if not result["success"]:
+                raise RuntimeError(f"nbgrader could not generate {name}:\n{result.get('log')}")
+    return names

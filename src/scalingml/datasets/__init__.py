@@ -1,0 +1,37 @@
+"""Data for the course: seeded generators, partitioned storage and the shipped datasets.
+
+>>> from scalingml import datasets
+>>> datasets.load("churn").columns[-1]
+'churned'
+"""
+
+from scalingml.datasets.errors import DatasetError, DatasetNotFoundError
+from scalingml.datasets.generators import (
+    CUSTOMER_INFORMATIVE,
+    CUSTOMER_NOISE_PREFIX,
+    CUSTOMER_TARGET,
+    make_customers,
+    make_transactions,
+)
+from scalingml.datasets.shipped import SHIPPED, data_dir, load, path, rebuild
+from scalingml.datasets.storage import list_partitions, partition_bounds, read_partitions, read_table, write_partitioned
+
+__all__ = [
+    "CUSTOMER_INFORMATIVE",
+    "CUSTOMER_NOISE_PREFIX",
+    "CUSTOMER_TARGET",
+    "SHIPPED",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "data_dir",
+    "list_partitions",
+    "load",
+    "make_customers",
+    "make_transactions",
+    "partition_bounds",
+    "path",
+    "read_partitions",
+    "read_table",
+    "rebuild",
+    "write_partitioned",
+]

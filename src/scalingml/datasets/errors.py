@@ -1,0 +1,9 @@
+"""Errors raised when data cannot be found or read; each names the file and what to do."""
+
+
+class DatasetError(Exception):
+    """A dataset could not be read: the message names the file and the problem."""
+
+
+class DatasetNotFoundError(DatasetError, FileNotFoundError):
+    """A dataset name or file does not exist."""

@@ -1,0 +1,78 @@
+"""``scalingml doctor``: an environment report a learner can paste into a question.
+
+It lists the versions that matter, the machine (cores, memory), the active scale
+profile and how a Dask cluster would be obtained; with ``DASK_SCHEDULER_ADDRESS``
+set it tries to reach the scheduler (bounded by a timeout) and says what to do if
+it cannot.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scalingml import cluster, scale
+
+#: Seconds ``scalingml doctor`` waits for a remote scheduler: enough for a healthy one on a LAN.
+PROBE_TIMEOUT = 5.0
+
+PACKAGES = ("scalingml", "scikit-learn", "pandas", "numpy", "dask", "distributed", "nbgrader", "jupyterlab",
+            "ipywidgets", "matplotlib")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report; ``ok`` is False for something the learner must fix."""
+
+    topic: str
+    value: str
+    ok: bool = True
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> list[Check]:
+    """Run every check. ``probe_cluster=False`` skips contacting a remote scheduler."""
+    import psutil
+
+    rows = [Check("python", platform.python_version())]
+    for package in PACKAGES:
+        version = _version(package)
+        rows.append(Check(package, version, ok=version != "not installed"))
+    memory = psutil.virtual_memory()
+    rows.append(Check("cores", str(os.cpu_count())))
+    rows.append(Check("memory", f"{memory.total / 2**30:.1f} GiB total, {memory.available / 2**30:.1f} GiB available"))
+    try:
+        profile = scale.active()
+    except scale.UnknownProfileError as exc:
+        rows.append(Check("scale profile", str(exc), ok=False))
+        return rows
+    source = "NBGRADER_EXECUTION (autograding)" if os.environ.get(scale.AUTOGRADING_ENV_VAR) else (
+        scale.ENV_VAR if os.environ.get(scale.ENV_VAR) else "default")
+    rows.append(Check("scale profile", f"{profile.name} ({profile.description}); from {source}"))
+    how = cluster.plan(profile)
+    rows.append(Check("cluster", how.describe()))
+    if how.address and probe_cluster:
+        ok, message = cluster.check_scheduler(how.address, timeout=timeout)
+        rows.append(Check("cluster reachable", message, ok=ok))
+    return rows
+
+
+def report(**kwargs) -> pd.DataFrame:
+    """The checks as a frame (for the welcome notebook)."""
+    return pd.DataFrame([vars(c) for c in checks(**kwargs)])
+
+
+def format_report(rows: list[Check]) -> str:
+    """Plain-text table: a ``!!`` marks what needs fixing."""
+    width = max(len(c.topic) for c in rows)
+    return "\n".join(f"{'  ' if c.ok else '!!'} {c.topic:<{width}}  {c.value}" for c in rows)

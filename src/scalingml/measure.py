@@ -1,0 +1,239 @@
+"""Measuring: wall time, peak memory and power-law fits, as tidy pandas frames.
+
+These are the bricks of every scale experiment in the course. A typical use::
+
+    frame = measure_scaling(lambda n: make_data(n), fit_model, sizes=profile.sizes(5))
+    fits = fit_power_law(frame)            # one row per label: a, k, r2
+    plots.plot_scaling(frame, fits)        # log-log plot with the fitted lines
+
+Everything is measured on the machine it runs on; nothing here is a constant.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalingml.progress import progress
+
+#: Columns of the frame returned by :func:`measure_scaling`.
+SCALING_COLUMNS = ["label", "n", "repeat", "seconds", "peak_mb"]
+#: Columns of the frame returned by :func:`fit_power_law`.
+FIT_COLUMNS = ["label", "a", "k", "r2", "n_points"]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock times of repeated calls; ``median`` is the figure to quote."""
+
+    times: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+
+def time_call(fn: Callable[..., Any], *args: Any, repeat: int = 3, **kwargs: Any) -> Timing:
+    """Call ``fn(*args, **kwargs)`` ``repeat`` times and return the wall times.
+
+    >>> timing = time_call(sum, range(1000), repeat=3)
+    >>> len(timing.times), timing.median >= 0
+    (3, True)
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn(*args, **kwargs)
+        times.append(time.perf_counter() - start)
+    return Timing(tuple(times))
+
+
+@dataclass(frozen=True)
+class MemoryPeak:
+    """Peak memory of one call, in bytes, with the call's return value."""
+
+    peak_bytes: int
+    result: Any
+    method: str
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_bytes / 2**20
+
+
+def peak_memory(fn: Callable[..., Any], *args: Any, method: str = "tracemalloc", **kwargs: Any) -> MemoryPeak:
+    """Peak memory allocated while ``fn(*args, **kwargs)`` runs, above what was in use before.
+
+    ``method="tracemalloc"`` (default) counts Python and NumPy allocations exactly
+    and repeatably, but not memory held by native libraries outside them (Arrow's
+    pool, BLAS work space). ``method="rss"`` samples the process's resident memory
+    every millisecond: it sees everything, but is noisier (the allocator keeps
+    freed pages, other threads count too).
+
+    >>> peak = peak_memory(lambda: bytearray(10 * 2**20))
+    >>> 9.5 < peak.peak_mb < 11
+    True
+    """
+    gc.collect()
+    if method == "tracemalloc":
+        already = tracemalloc.is_tracing()
+        if not already:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        baseline, _ = tracemalloc.get_traced_memory()
+        try:
+            result = fn(*args, **kwargs)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            if not already:
+                tracemalloc.stop()
+        return MemoryPeak(max(0, peak - baseline), result, method)
+    if method == "rss":
+        return _peak_rss(fn, args, kwargs)
+    raise ValueError(f"Unknown memory method {method!r}; use 'tracemalloc' or 'rss'.")
+
+
+def _peak_rss(fn: Callable[..., Any], args: tuple, kwargs: dict) -> MemoryPeak:
+    import psutil
+
+    process = psutil.Process()
+    baseline = process.memory_info().rss
+    peak = baseline
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, process.memory_info().rss)
+            done.wait(0.001)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        done.set()
+        sampler.join()
+    peak = max(peak, process.memory_info().rss)
+    return MemoryPeak(max(0, peak - baseline), result, "rss")
+
+
+def measure_scaling(
+    setup: Callable[[int], Any],
+    run: Callable[[Any], Any],
+    sizes: Iterable[int],
+    *,
+    label: str = "run",
+    repeat: int = 1,
+    memory: str | None = None,
+    show_progress: bool = True,
+) -> pd.DataFrame:
+    """Time ``run(setup(n))`` for every ``n`` in ``sizes``; only ``run`` is timed.
+
+    Returns a tidy frame with the columns of :data:`SCALING_COLUMNS`, one row per
+    (size, repeat). ``peak_mb`` is filled when ``memory`` names a
+    :func:`peak_memory` method (measured on the first repeat, separately from timing
+    so that tracing does not slow the timed call), otherwise NaN.
+
+    >>> frame = measure_scaling(lambda n: list(range(n)), sorted, [10, 100], show_progress=False)
+    >>> list(frame.columns) == SCALING_COLUMNS, len(frame)
+    (True, 2)
+    """
+    sizes = [int(n) for n in sizes]
+    if not sizes:
+        raise ValueError("sizes is empty: give at least one size to measure")
+    rows = []
+    for n in progress(sizes, desc=f"{label}: sizes", disable=not show_progress):
+        data = setup(n)
+        peak_mb = float("nan")
+        if memory is not None:
+            peak_mb = peak_memory(run, data, method=memory).peak_mb
+        for i, seconds in enumerate(time_call(run, data, repeat=repeat).times):
+            rows.append({"label": label, "n": n, "repeat": i, "seconds": seconds, "peak_mb": peak_mb})
+    return pd.DataFrame(rows, columns=SCALING_COLUMNS)
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """``y = a * n**k`` fitted by least squares on log-log axes; ``r2`` is on the log scale."""
+
+    a: float
+    k: float
+    r2: float
+
+    def predict(self, n: float | Sequence[float] | np.ndarray) -> float | np.ndarray:
+        """The fitted ``y`` at ``n``.
+
+        >>> PowerLaw(a=2.0, k=1.0, r2=1.0).predict(10)
+        20.0
+        """
+        result = self.a * np.asarray(n, dtype=float) ** self.k
+        return float(result) if result.ndim == 0 else result
+
+
+def power_law(n: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> PowerLaw:
+    """Fit ``y = a * n**k`` to paired measurements.
+
+    >>> fit = power_law([10, 100, 1000], [0.5, 50, 5000])
+    >>> round(fit.k, 6), round(fit.a, 6)
+    (2.0, 0.005)
+
+    Raises:
+        ValueError: with fewer than two distinct sizes, or a non-positive value
+            (a log-log fit needs positive numbers).
+    """
+    n = np.asarray(n, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if n.shape != y.shape:
+        raise ValueError(f"n and y differ in length ({n.size} vs {y.size})")
+    if np.unique(n).size < 2:
+        raise ValueError("a power-law fit needs measurements at two or more distinct sizes")
+    if np.any(n <= 0) or np.any(y <= 0) or not np.all(np.isfinite(y)):
+        raise ValueError("a power-law fit needs positive, finite sizes and values (it works on their logarithms)")
+    log_n, log_y = np.log(n), np.log(y)
+    k, log_a = np.polyfit(log_n, log_y, 1)
+    residual = log_y - (log_a + k * log_n)
+    total = log_y - log_y.mean()
+    ss_tot = float(total @ total)
+    r2 = 1.0 - float(residual @ residual) / ss_tot if ss_tot > 0 else 1.0
+    return PowerLaw(a=float(np.exp(log_a)), k=float(k), r2=r2)
+
+
+def fit_power_law(frame: pd.DataFrame, *, x: str = "n", y: str = "seconds", by: str = "label") -> pd.DataFrame:
+    """Fit a power law per group of a tidy frame, on the median of repeats.
+
+    Returns a frame with the columns of :data:`FIT_COLUMNS`, one row per group.
+
+    >>> data = pd.DataFrame({"label": ["x"] * 3, "n": [1, 2, 4], "seconds": [1.0, 4.0, 16.0]})
+    >>> fit_power_law(data).loc[0, "k"].round(6)
+    np.float64(2.0)
+    """
+    missing = {x, y, by} - set(frame.columns)
+    if missing:
+        raise KeyError(f"fit_power_law: the frame has no column(s) {sorted(missing)}; it has {list(frame.columns)}")
+    rows = []
+    for label, group in frame.groupby(by, sort=False):
+        medians = group.groupby(x)[y].median()
+        fit = power_law(medians.index.to_numpy(), medians.to_numpy())
+        rows.append({"label": label, "a": fit.a, "k": fit.k, "r2": fit.r2, "n_points": len(medians)})
+    return pd.DataFrame(rows, columns=FIT_COLUMNS)
+
+
+def fit_from_row(row: pd.Series) -> PowerLaw:
+    """Turn one row of :func:`fit_power_law`'s frame back into a :class:`PowerLaw`."""
+    return PowerLaw(a=float(row["a"]), k=float(row["k"]), r2=float(row["r2"]))

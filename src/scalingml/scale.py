@@ -1,0 +1,162 @@
+"""Scale profiles: one knob that sizes every experiment in the course.
+
+A profile says how big the experiments are. Lessons and assignments never type a
+size; they ask the active profile::
+
+    >>> from scalingml import scale
+    >>> profile = scale.get_profile("ci")
+    >>> profile.name, profile.n_rows
+    ('ci', 2000)
+    >>> profile.sizes(3)
+    (500, 1000, 2000)
+
+The active profile comes from the ``SCALINGML_SCALE`` environment variable
+(``ci``, ``small`` or ``large``; ``small`` when unset). While nbgrader autograds
+(it sets ``NBGRADER_EXECUTION``) the ``ci`` profile is always used, so that graded
+cells stay inside nbgrader's per-cell timeout whatever the learner's setting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+ENV_VAR = "SCALINGML_SCALE"
+AUTOGRADING_ENV_VAR = "NBGRADER_EXECUTION"
+DEFAULT_PROFILE = "small"
+
+
+class UnknownProfileError(ValueError):
+    """Raised for a profile name that is not one of :data:`PROFILES`."""
+
+
+@dataclass(frozen=True)
+class ScaleProfile:
+    """The sizes an experiment may use.
+
+    Attributes:
+        name: ``ci``, ``small`` or ``large``.
+        description: who the profile is for.
+        n_rows: rows of a "typical" table for a single fit.
+        min_rows: the smallest table a scaling curve starts from.
+        repeats: how many times a timing is repeated (the median is kept).
+        cv_folds: folds for cross-validation.
+        n_partitions: partitions for out-of-core (larger-than-memory) experiments.
+        processes: whether the embedded Dask cluster uses worker processes
+            (``False``: threads, which start in a fraction of a second).
+    """
+
+    name: str
+    description: str
+    n_rows: int
+    min_rows: int
+    repeats: int
+    cv_folds: int
+    n_partitions: int
+    processes: bool
+
+    def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
+        """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
+
+        >>> get_profile("ci").sizes(2)
+        (500, 2000)
+        """
+        stop = self.n_rows if stop is None else stop
+        if steps < 2:
+            return (stop,)
+        ratio = (stop / self.min_rows) ** (1 / (steps - 1))
+        return tuple(int(round(self.min_rows * ratio**i)) for i in range(steps))
+
+    def scaled(self, factor: float) -> int:
+        """``n_rows`` times ``factor``, rounded, at least 1 (for experiments that need a multiple).
+
+        >>> get_profile("ci").scaled(0.5)
+        1000
+        """
+        return max(1, int(math.floor(self.n_rows * factor + 0.5)))
+
+
+PROFILES: dict[str, ScaleProfile] = {
+    "ci": ScaleProfile(
+        name="ci",
+        description="tiny: continuous integration and autograding (seconds per notebook)",
+        n_rows=2_000,
+        min_rows=500,
+        repeats=1,
+        cv_folds=3,
+        n_partitions=4,
+        processes=False,
+    ),
+    "small": ScaleProfile(
+        name="small",
+        description="default: a laptop or Binder (a few minutes per notebook at most)",
+        n_rows=20_000,
+        min_rows=1_000,
+        repeats=3,
+        cv_folds=5,
+        n_partitions=10,
+        processes=True,
+    ),
+    "large": ScaleProfile(
+        name="large",
+        description="a workstation or a cluster (tens of minutes per notebook)",
+        n_rows=500_000,
+        min_rows=5_000,
+        repeats=3,
+        cv_folds=5,
+        n_partitions=50,
+        processes=True,
+    ),
+}
+
+
+def get_profile(name: str) -> ScaleProfile:
+    """Return the profile called ``name`` (case and surrounding spaces ignored).
+
+    Raises:
+        UnknownProfileError: for any other name; the message lists the valid ones.
+    """
+    key = str(name).strip().lower()
+    try:
+        return PROFILES[key]
+    except KeyError:
+        valid = ", ".join(PROFILES)
+        raise UnknownProfileError(
+            f"Unknown scale profile {name!r}. Valid profiles: {valid}. "
+            f"Set {ENV_VAR} to one of them (or unset it for {DEFAULT_PROFILE!r})."
+        ) from None
+
+
+def active_name() -> str:
+    """Name of the profile in force now (see the module docstring for the rules)."""
+    if os.environ.get(AUTOGRADING_ENV_VAR):
+        return "ci"
+    return os.environ.get(ENV_VAR, "").strip() or DEFAULT_PROFILE
+
+
+def active() -> ScaleProfile:
+    """The profile in force now; an unknown ``SCALINGML_SCALE`` raises :class:`UnknownProfileError`."""
+    return get_profile(active_name())
+
+
+@contextlib.contextmanager
+def using(name: str) -> Iterator[ScaleProfile]:
+    """Temporarily make ``name`` the active profile (for tests and comparisons).
+
+    >>> with using("large") as profile:
+    ...     active().name
+    'large'
+    """
+    profile = get_profile(name)
+    previous = os.environ.get(ENV_VAR)
+    os.environ[ENV_VAR] = profile.name
+    try:
+        yield profile
+    finally:
+        if previous is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = previous

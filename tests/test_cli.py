@@ -1,0 +1,96 @@
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from scalingml import cli, doctor
+from tests.test_cluster import closed_loopback_port
+
+
+def run_cli(*args, env=None, timeout=60):
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "scalingml", *args], capture_output=True, text=True,
+                          env=environment, timeout=timeout)
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("scalingml ")
+
+
+def test_doctor_reports_versions_profile_and_embedded_cluster(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    result = run_cli("doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for expected in ("scikit-learn", "pandas", "nbgrader", "cores", "memory", "scale profile  ci", "embedded"):
+        assert expected in result.stdout
+
+
+def test_doctor_with_unreachable_scheduler_reports_it_quickly():
+    address = closed_loopback_port()
+    start = time.monotonic()
+    result = run_cli("doctor", env={"DASK_SCHEDULER_ADDRESS": address}, timeout=60)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 1
+    assert "!! cluster reachable" in result.stdout and address in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert elapsed < 15 + 15  # the bar is 15 s; the benchmark note gives the measured figure
+
+
+def test_doctor_no_probe_skips_the_remote_check():
+    result = run_cli("doctor", "--no-probe", env={"DASK_SCHEDULER_ADDRESS": closed_loopback_port()})
+    assert result.returncode == 0
+    assert "remote scheduler" in result.stdout and "cluster reachable" not in result.stdout
+
+
+def test_doctor_flags_an_unknown_profile():
+    result = run_cli("doctor", env={"SCALINGML_SCALE": "gigantic"})
+    assert result.returncode == 1
+    assert "!! scale profile" in result.stdout and "ci, small, large" in result.stdout
+
+
+def test_lab_refuses_an_unknown_profile_without_starting_jupyter(monkeypatch, capsys):
+    monkeypatch.setenv("SCALINGML_SCALE", "gigantic")
+    assert cli.main(["lab"]) == 2
+    assert "Valid profiles: ci, small, large" in capsys.readouterr().err
+
+
+def test_lab_builds_the_jupyter_command(monkeypatch, capsys, repo):
+    launched = {}
+
+    def fake_call(command, cwd):
+        launched.update(command=command, cwd=cwd)
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    assert cli.main(["lab", "--no-browser"]) == 0
+    assert launched["cwd"] == repo
+    assert f"--ServerApp.root_dir={repo}" in launched["command"]
+    assert "--LabApp.default_url=/lab/tree/course/00_welcome.ipynb" in launched["command"]
+    assert "--no-browser" in launched["command"]
+
+
+def test_release_unknown_assignment_is_a_clear_error(capsys):
+    assert cli.main(["release", "99_nope"]) == 2
+    assert "Unknown assignment" in capsys.readouterr().err
+
+
+def test_profiles_marks_the_active_one(capsys):
+    assert cli.main(["profiles"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("*")] == ["ci"]
+
+
+def test_datasets_lists_the_shipped_files(capsys):
+    assert cli.main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "churn.csv" in out and "transactions.csv" in out
+
+
+def test_doctor_report_frame_has_one_row_per_check(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    frame = doctor.report()
+    assert {"topic", "value", "ok"} == set(frame.columns)
+    assert frame["ok"].all()

@@ -1,0 +1,83 @@
+import socket
+import time
+
+import dask
+import pytest
+
+from scalingml import cluster, scale
+
+
+def closed_loopback_port() -> str:
+    """An address on this machine where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"tcp://127.0.0.1:{port}"
+
+
+def test_plan_embedded_threads_for_ci(monkeypatch):
+    monkeypatch.delenv(cluster.ADDRESS_ENV_VAR, raising=False)
+    how = cluster.plan(scale.get_profile("ci"), cores=2)
+    assert how.mode == "embedded" and not how.processes
+    assert how.n_workers == 1 and how.threads_per_worker == 2
+
+
+def test_plan_embedded_processes_sized_to_machine(monkeypatch):
+    monkeypatch.delenv(cluster.ADDRESS_ENV_VAR, raising=False)
+    how = cluster.plan(scale.get_profile("small"), cores=2)
+    assert how.processes and how.n_workers == 2 and how.threads_per_worker == 1
+
+
+def test_env_variable_and_dask_config_select_a_remote_scheduler(monkeypatch):
+    monkeypatch.setenv(cluster.ADDRESS_ENV_VAR, "tcp://127.0.0.1:8786")
+    assert cluster.plan().mode == "remote"
+    monkeypatch.delenv(cluster.ADDRESS_ENV_VAR)
+    with dask.config.set({"scheduler-address": "tcp://127.0.0.1:9999"}):
+        how = cluster.plan()
+    assert how.address == "tcp://127.0.0.1:9999"
+    assert "9999" in how.describe()
+
+
+def test_embedded_client_computes_and_closes(monkeypatch):
+    monkeypatch.delenv(cluster.ADDRESS_ENV_VAR, raising=False)
+    with cluster.client(scale.get_profile("ci")) as client:
+        assert client.submit(sum, [1, 2, 3]).result() == 6
+    assert client.status == "closed"
+
+
+def test_connects_to_a_real_scheduler_from_the_env_variable(monkeypatch):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as running:
+        monkeypatch.setenv(cluster.ADDRESS_ENV_VAR, running.scheduler_address)
+        with cluster.client() as client:
+            assert client.scheduler.address == running.scheduler_address
+            assert client.submit(pow, 2, 10).result() == 1024
+        assert client.status == "closed"
+        assert running.status.name == "running", "closing our client must not stop someone else's cluster"
+
+
+def test_unreachable_scheduler_fails_in_bounded_time_with_advice(monkeypatch):
+    address = closed_loopback_port()
+    monkeypatch.setenv(cluster.ADDRESS_ENV_VAR, address)
+    start = time.monotonic()
+    with pytest.raises(cluster.ClusterUnavailableError) as info:
+        with cluster.client(timeout=2):
+            pass
+    assert time.monotonic() - start < 2 + 10
+    message = str(info.value)
+    assert address in message and "unset DASK_SCHEDULER_ADDRESS" in message
+
+
+def test_malformed_address_is_explained():
+    ok, message = cluster.check_scheduler("not-an-address", timeout=2)
+    assert not ok
+    assert "not a valid scheduler address" in message and "tcp://host:8786" in message
+
+
+def test_check_scheduler_reports_workers():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as running:
+        ok, message = cluster.check_scheduler(running.scheduler_address, timeout=5)
+    assert ok and "2 worker(s)" in message

@@ -1,0 +1,97 @@
+"""Course notebooks: stored clean, laid out by the conventions, released exercises current and runnable.
+
+course/ and solutions/ are executed top to bottom by nbmake (`--nbmake`, see pyproject).
+"""
+
+import filecmp
+import shutil
+
+import pytest
+
+from scalingml import course
+from scalingml.notebooks import error_names, execute
+from tests.notebook_tools import FOLDERS, REPO, assignment_names, grader, graded_test_cells, notebooks, read
+
+ALL_NOTEBOOKS = [p for folder in FOLDERS for p in notebooks(folder)]
+EXPECTED_RELEASE_ERRORS = {"NotImplementedError", "AssertionError", "NameError"}
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(REPO)))
+def test_notebook_is_stored_without_outputs(path):
+    dirty = [i for i, c in enumerate(read(path).cells)
+             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; clear them before committing"
+
+
+@pytest.mark.parametrize("path", notebooks("course"), ids=lambda p: p.name)
+def test_lesson_follows_the_layout(path):
+    notebook = read(path)
+    header = notebook.cells[0].source
+    assert header.startswith("# "), "a lesson starts with its title"
+    for field in ("**Questions**", "**Objectives**", "**Teaching**", "**Exercises**"):
+        assert field in header, f"{path.name}: the header block lacks {field}"
+    sources = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "## Keypoints" in sources, f"{path.name}: no Keypoints section"
+    assert "exercises/" in notebook.cells[-1].source, "the last cell points to the matching assignment"
+    assert "../datasets" not in "\n".join(c.source for c in notebook.cells), "load data through scalingml.datasets"
+
+
+def test_every_assignment_has_a_lesson_and_a_release():
+    lessons = {p.stem for p in notebooks("course")}
+    for name in assignment_names():
+        assert name in lessons, f"solutions/{name} has no lesson course/{name}.ipynb"
+        assert (REPO / "exercises" / name).is_dir(), f"solutions/{name} was never released: run `scalingml release`"
+    assert {p.name for p in (REPO / "exercises").iterdir() if p.is_dir()} == set(assignment_names())
+
+
+@pytest.mark.parametrize("name", assignment_names())
+def test_assignment_cells_follow_nbgrader_conventions(name):
+    notebook = read(REPO / "solutions" / name / f"{name}.ipynb")
+    tests = graded_test_cells(notebook)
+    assert tests, "an assignment has at least one graded question"
+    for cell in notebook.cells:
+        meta = grader(cell)
+        if meta:
+            assert meta["schema_version"] == 3 and meta["grade_id"]
+    for cell in tests:
+        meta = grader(cell)
+        assert meta["locked"] and meta["points"] > 0, f"{meta['grade_id']}: locked with points"
+        assert "### BEGIN HIDDEN TESTS" in cell.source, f"{meta['grade_id']}: needs hidden tests"
+        visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+        assert "assert" in visible, f"{meta['grade_id']}: needs a visible test for immediate feedback"
+    answers = [c for c in notebook.cells if grader(c).get("solution") and c.cell_type == "code"]
+    assert all("### BEGIN SOLUTION" in c.source for c in answers)
+
+
+def test_exercises_are_exactly_what_nbgrader_generates_now(tmp_path):
+    """exercises/ is only ever generated from solutions/ (nbgrader's output is byte-deterministic)."""
+    shutil.copy2(REPO / "nbgrader_config.py", tmp_path)
+    shutil.copytree(REPO / "solutions", tmp_path / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    course.release(course_root=tmp_path)
+    comparison = filecmp.dircmp(REPO / "exercises", tmp_path / "exercises", ignore=[".ipynb_checkpoints"])
+    stale = []
+
+    def walk(cmp, prefix=""):
+        stale.extend(prefix + f for f in cmp.left_only + cmp.right_only + cmp.diff_files + cmp.funny_files)
+        for sub, child in cmp.subdirs.items():
+            walk(child, f"{prefix}{sub}/")
+
+    walk(comparison)
+    # dircmp compares shallowly by stat first; confirm byte equality for the files present in both
+    for path in (tmp_path / "exercises").rglob("*"):
+        if path.is_file():
+            committed = REPO / "exercises" / path.relative_to(tmp_path / "exercises")
+            if committed.is_file() and committed.read_bytes() != path.read_bytes():
+                stale.append(str(path.relative_to(tmp_path / "exercises")))
+    assert not stale, f"exercises/ is stale for {sorted(set(stale))}: run `scalingml release` and commit"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", notebooks("exercises"), ids=lambda p: p.parent.name)
+def test_released_exercise_runs_with_only_the_expected_errors(path):
+    names = error_names(execute(path)[0])
+    assert names, "a blank release must fail somewhere (NotImplementedError in the answer cells)"
+    unexpected = set(names) - EXPECTED_RELEASE_ERRORS
+    assert not unexpected, f"{path.name} raised {sorted(unexpected)}: only blank answers should fail"
+    assert "NotImplementedError" in names
