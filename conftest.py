@@ -15,6 +15,11 @@ def pytest_configure(config):
     os.environ["SCALINGML_SCALE"] = "ci"
     os.environ["SCALINGML_PROGRESS"] = "0"
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # pytest-xdist already runs one worker per core. Native thread pools on top of that
+    # (OpenMP in HistGradientBoosting, BLAS) oversubscribe the cores, and OpenMP's
+    # spin-waiting then slows a notebook tenfold: one native thread per process.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
     os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
 
 

@@ -121,3 +121,13 @@ def test_plot_scaling_draws_points_and_fits():
     assert labels == ["a", "a fit: k = 1.00"]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert math.isclose(ax.get_lines()[1].get_ydata()[-1], 100.0)
+
+
+def test_fit_power_law_last_uses_only_the_largest_sizes():
+    # flat (overhead-dominated) at small n, quadratic at large n
+    n = [10, 100, 1000, 10000, 100000]
+    seconds = [1.0, 1.0, 1.0, 100.0, 10000.0]
+    frame = pd.DataFrame({"label": "x", "n": n, "repeat": 0, "seconds": seconds})
+    assert measure.fit_power_law(frame, last=3).loc[0, "k"] == pytest.approx(2.0)
+    assert measure.fit_power_law(frame).loc[0, "k"] < 1.5
+    assert measure.fit_power_law(frame, last=3).loc[0, "n_points"] == 3

@@ -43,4 +43,73 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q2_tests",),
         ),
     ],
+    "02_model_complexity": [
+        WrongAnswer(
+            "picks the best mean instead of applying the one-standard-error rule",
+            {"q1_answer": "def choose_depth(summary):\n"
+                          "    return summary.loc[summary['validation_mean'].idxmax(), 'param']"},
+            loses=("q1_tests",), keeps=("q2_tests", "q3_tests", "q4_tests"),
+        ),
+        WrongAnswer(
+            "uses the largest standard error instead of the best row's",
+            {"q1_answer": "def choose_depth(summary):\n"
+                          "    best = summary['validation_mean'].max()\n"
+                          "    ok = summary[summary['validation_mean'] >= best - summary['validation_sem'].max()]\n"
+                          "    return ok['param'].min()"},
+            loses=("q1_tests",),
+        ),
+        WrongAnswer(
+            "takes the deepest model within one standard error",
+            {"q1_answer": "def choose_depth(summary):\n"
+                          "    best = summary.loc[summary['validation_mean'].idxmax()]\n"
+                          "    ok = summary[summary['validation_mean'] >= best['validation_mean'] - best['validation_sem']]\n"
+                          "    return ok['param'].max()"},
+            loses=("q1_tests",),
+        ),
+        WrongAnswer(
+            "calls only negative importances noise",
+            {"q2_answer": "def noise_features(importances):\n"
+                          "    return sorted(importances.loc[importances['importance_mean'] <= 0, 'feature'])"},
+            loses=("q2_tests",), keeps=("q1_tests", "q3_tests", "q4_tests"),
+        ),
+        WrongAnswer(
+            "strict inequalities at the bounds",
+            {"q2_answer": "def noise_features(importances):\n"
+                          "    m, s = importances['importance_mean'], importances['importance_std']\n"
+                          "    return sorted(importances.loc[(m < 2 * s) | (m < 0.005), 'feature'])"},
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "exponent from the two end points only",
+            {"q3_answer": "def fit_power_law(n, seconds):\n"
+                          "    n, t = np.asarray(n, float), np.asarray(seconds, float)\n"
+                          "    k = math.log(t[-1] / t[0]) / math.log(n[-1] / n[0])\n"
+                          "    return float(t[0] / n[0] ** k), float(k)\n\n"
+                          "def forecast(a, k, n):\n    return a * n ** k"},
+            loses=("q3_tests",), keeps=("q1_tests", "q2_tests", "q4_tests"),
+        ),
+        WrongAnswer(
+            "straight line in linear space instead of log-log",
+            {"q3_answer": "def fit_power_law(n, seconds):\n"
+                          "    k, a = np.polyfit(n, seconds, 1)\n    return float(a), float(k)\n\n"
+                          "def forecast(a, k, n):\n    return a + k * n"},
+            loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "efficiency not divided by p, serial fraction as 1 - S/p",
+            {"q4_answer": "def parallel_report(t1, tp, p):\n"
+                          "    s = t1 / tp\n    serial = 1 - s / p\n"
+                          "    return {'speedup': s, 'efficiency': s, 'serial_fraction': serial,\n"
+                          "            'max_speedup': math.inf if serial == 0 else 1 / serial}"},
+            loses=("q4_tests",), keeps=("q1_tests", "q2_tests", "q3_tests"),
+        ),
+        WrongAnswer(
+            "right efficiency, serial fraction as 1 - efficiency",
+            {"q4_answer": "def parallel_report(t1, tp, p):\n"
+                          "    s = t1 / tp\n    serial = 1 - s / p\n"
+                          "    return {'speedup': s, 'efficiency': s / p, 'serial_fraction': serial,\n"
+                          "            'max_speedup': math.inf if serial == 0 else 1 / serial}"},
+            loses=("q4_tests",),
+        ),
+    ],
 }

@@ -214,9 +214,14 @@ def power_law(n: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) 
     return PowerLaw(a=float(np.exp(log_a)), k=float(k), r2=r2)
 
 
-def fit_power_law(frame: pd.DataFrame, *, x: str = "n", y: str = "seconds", by: str = "label") -> pd.DataFrame:
-    """Fit a power law per group of a tidy frame, on the median of repeats.
+def fit_power_law(frame: pd.DataFrame, *, x: str = "n", y: str = "seconds", by: str = "label",
+                  last: int | None = None, statistic: str = "median") -> pd.DataFrame:
+    """Fit a power law per group of a tidy frame, on the median (or ``statistic``) of repeats.
 
+    ``last`` keeps only the largest ``last`` sizes of each group: at small sizes fixed
+    overheads flatten the curve, so a forecast should come from its upper end.
+    ``statistic="min"`` (best of repeats, as ``timeit`` advises) ignores slow-downs
+    caused by other programs competing for the CPU.
     Returns a frame with the columns of :data:`FIT_COLUMNS`, one row per group.
 
     >>> data = pd.DataFrame({"label": ["x"] * 3, "n": [1, 2, 4], "seconds": [1.0, 4.0, 16.0]})
@@ -228,7 +233,9 @@ def fit_power_law(frame: pd.DataFrame, *, x: str = "n", y: str = "seconds", by: 
         raise KeyError(f"fit_power_law: the frame has no column(s) {sorted(missing)}; it has {list(frame.columns)}")
     rows = []
     for label, group in frame.groupby(by, sort=False):
-        medians = group.groupby(x)[y].median()
+        medians = group.groupby(x)[y].agg(statistic)
+        if last is not None:
+            medians = medians.iloc[-last:]
         fit = power_law(medians.index.to_numpy(), medians.to_numpy())
         rows.append({"label": label, "a": fit.a, "k": fit.k, "r2": fit.r2, "n_points": len(medians)})
     return pd.DataFrame(rows, columns=FIT_COLUMNS)

@@ -42,3 +42,84 @@ def plot_scaling(frame: pd.DataFrame, fits: pd.DataFrame | None = None, *, y: st
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_train_validation(summary: pd.DataFrame, *, xlabel: str, ax=None, marks: dict | None = None,
+                          logx: bool = False, title: str | None = None):
+    """Train and validation score (mean ± std) against ``param`` from :func:`summarise_curve`.
+
+    ``marks`` draws labelled vertical lines, e.g. ``{"one-SE choice": 5}``.
+    """
+    ax = _axes(ax)
+    x = summary["param"]
+    ax.plot(x, summary["train_mean"], "o-", label="train")
+    ax.plot(x, summary["validation_mean"], "o-", label="cross-validated")
+    ax.fill_between(x, summary["validation_mean"] - summary["validation_std"],
+                    summary["validation_mean"] + summary["validation_std"], alpha=0.2, color="C1")
+    for i, (label, value) in enumerate((marks or {}).items()):
+        ax.axvline(value, color=f"C{i + 2}", linestyle="--", label=f"{label}: {value:g}")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_penalty_path(coefficients: pd.DataFrame, *, ax=None, truth: pd.Series | None = None):
+    """Coefficient of each feature against the inverse penalty C (log axis); noise features dashed."""
+    ax = _axes(ax)
+    for feature, group in coefficients.groupby("feature", sort=False):
+        style = "--" if truth is not None and truth.get(feature) == "noise" else "-"
+        ax.plot(group["C"], group["coef"], style, label=feature)
+    ax.set_xscale("log")
+    ax.set_xlabel("C (inverse penalty: left = strong regularisation)")
+    ax.set_ylabel("coefficient (standardised features)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="x-small", ncol=2)
+    return ax
+
+
+def plot_importances(frame: pd.DataFrame, *, axes=None):
+    """One horizontal bar chart per model of permutation importances (± std), noise features in grey."""
+    models = list(dict.fromkeys(frame["model"]))
+    if axes is None:
+        _, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), sharex=True)
+    for ax, model in zip(np.atleast_1d(axes), models):
+        group = frame[frame["model"] == model].sort_values("importance_mean")
+        colors = ["0.7" if t == "noise" else "C0" for t in group["truth"]]
+        ax.barh(group["feature"], group["importance_mean"], xerr=group["importance_std"], color=colors)
+        ax.set_title(model)
+        ax.set_xlabel("drop in ROC AUC when shuffled")
+    return axes
+
+
+def plot_partial_dependence(frame: pd.DataFrame, *, feature: str, ax=None):
+    """Average prediction against the feature's value, one line per model."""
+    ax = _axes(ax)
+    for model, group in frame.groupby("model", sort=False):
+        ax.plot(group["value"], group["average"], "o-", label=model)
+    ax.set_xlabel(feature.replace("_", " "))
+    ax.set_ylabel("average predicted churn probability")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_speedup(frame: pd.DataFrame, *, serial_fraction: float, cores: int, ax=None):
+    """Measured speedup against n_jobs, with the ideal line and Amdahl's law for ``serial_fraction``."""
+    from scalingml.experiments.training_time import amdahl_speedup
+
+    ax = _axes(ax)
+    p = np.linspace(1, frame["n_jobs"].max(), 50)
+    ax.plot(frame["n_jobs"], frame["speedup"], "o-", label="measured")
+    ax.plot(p, np.minimum(p, cores), ":", color="0.5", label=f"ideal on {cores} cores")
+    ax.plot(p, amdahl_speedup(p, serial_fraction), "--", label=f"Amdahl, serial fraction {serial_fraction:.2f}")
+    ax.set_xlabel("n_jobs")
+    ax.set_ylabel("speedup T(1) / T(n_jobs)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax

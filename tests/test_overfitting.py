@@ -1,0 +1,72 @@
+import pandas as pd
+import pytest
+from sklearn.tree import DecisionTreeClassifier
+
+from scalingml import scale
+from scalingml.experiments import interpretability, overfitting
+from scalingml.experiments.features import customer_xy
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    return customer_xy(1_500, seed=0, label_noise=0.1)
+
+
+def test_complexity_curve_is_tidy(noisy):
+    curve = overfitting.complexity_curve(*noisy, param_range=[1, 3], cv=3)
+    assert list(curve.columns) == overfitting.CURVE_COLUMNS
+    assert len(curve) == 2 * 2 * 3  # params x splits x folds
+    assert set(curve["split"]) == {"train", "validation"}
+
+
+def test_summary_gap_is_train_minus_validation(noisy):
+    summary = overfitting.summarise_curve(overfitting.complexity_curve(*noisy, param_range=[2, 15], cv=3))
+    assert (summary["gap"] == summary["train_mean"] - summary["validation_mean"]).all()
+    deep, shallow = summary.set_index("param").loc[15], summary.set_index("param").loc[2]
+    assert deep.train_mean > shallow.train_mean and deep.gap > shallow.gap + 0.1
+
+
+@pytest.mark.parametrize("rows, expected_max, expected_1se", [
+    ([(1, 0.70, 0.01), (2, 0.79, 0.01), (3, 0.80, 0.02)], 3, 2),
+    ([(1, 0.50, 0.01), (2, 0.90, 0.00), (3, 0.89, 0.05)], 2, 2),
+    ([(5, 0.80, 0.05), (1, 0.76, 0.01), (3, 0.70, 0.01)], 5, 1),
+])
+def test_selection_rules(rows, expected_max, expected_1se):
+    summary = pd.DataFrame(rows, columns=["param", "validation_mean", "validation_sem"])
+    assert overfitting.best_by_max(summary) == expected_max
+    assert overfitting.best_by_one_standard_error(summary) == expected_1se
+
+
+def test_learning_curve_gap_narrows_with_more_rows(noisy):
+    learning = overfitting.summarise_curve(overfitting.learning_curve_frame(
+        *noisy, cv=3, estimator=DecisionTreeClassifier(max_depth=8, random_state=0)))
+    assert learning["param"].is_monotonic_increasing
+    assert learning["gap"].iloc[-1] < learning["gap"].iloc[0]
+
+
+def test_penalty_path_drops_noise_first(noisy):
+    X, y = customer_xy(3_000, seed=3)
+    coefficients, curve = overfitting.penalty_path(X, y, Cs=[0.003, 1.0], cv=3)
+    truth = interpretability.feature_truth(X.columns)
+    strong = overfitting.surviving_features(coefficients, 0.003)
+    assert strong and all(truth[f] == "informative" for f in strong)
+    assert len(overfitting.surviving_features(coefficients, 1.0)) > len(strong)
+    assert set(overfitting.summarise_curve(curve)["param"]) == {0.003, 1.0}
+
+
+def test_cv_spread_shape(noisy):
+    spread = overfitting.cv_score_spread(*noisy, cv=3, n_repeats=2)
+    assert len(spread) == 6 and spread["score"].between(0, 1).all()
+    assert spread["score"].std() > 0, "reshuffled folds give different scores"
+
+
+def test_at_small_the_validation_curve_shows_a_real_overfitting_gap():
+    """Issue bar: at `small`, deep trees overfit (train >> validation) and do worse than the chosen depth."""
+    profile = scale.get_profile("small")
+    X, y = customer_xy(profile.n_rows, seed=0, label_noise=0.1)
+    summary = overfitting.summarise_curve(
+        overfitting.complexity_curve(X, y, param_range=[3, 5, 8, 20], cv=profile.cv_folds)).set_index("param")
+    chosen = overfitting.best_by_one_standard_error(summary.reset_index())
+    assert chosen < 20
+    assert summary.loc[20, "gap"] > 0.2
+    assert summary.loc[20, "validation_mean"] < summary.loc[chosen, "validation_mean"] - 0.03
