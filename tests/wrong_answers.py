@@ -112,4 +112,68 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q4_tests",),
         ),
     ],
+    "01_data_management": [
+        WrongAnswer(
+            "forgets that customer ids must be unique",
+            {"q1_answer": "my_schema = pa.DataFrameSchema({\n"
+                          "    'customer_id': pa.Column(int),\n"
+                          "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
+                          "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
+                          "    'tenure_months': pa.Column(float, pa.Check.in_range(0, 600)),\n"
+                          "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
+                          "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
+                          "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10)),\n})"},
+            loses=("q1_tests",), keeps=("q2_tests", "q3_tests"),
+        ),
+        WrongAnswer(
+            "over-strict bounds that flag clean customers (satisfaction above 0, tenure above 0)",
+            {"q1_answer": "my_schema = pa.DataFrameSchema({\n"
+                          "    'customer_id': pa.Column(int, unique=True),\n"
+                          "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
+                          "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
+                          "    'tenure_months': pa.Column(float, pa.Check.gt(0)),\n"
+                          "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
+                          "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
+                          "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10, include_min=False)),\n})"},
+            loses=("q1_tests",),
+        ),
+        WrongAnswer(
+            "loads every partition, then calls partial_fit once",
+            {"q2_answer": "from sklearn.linear_model import SGDClassifier\n"
+                          "from sklearn.preprocessing import StandardScaler\n\n"
+                          "def train_in_chunks(folder):\n"
+                          "    frame = pd.concat([f for _, f in datasets.read_partitions(folder)], ignore_index=True)\n"
+                          "    X, y = customer_features(frame)\n"
+                          "    scaler = StandardScaler().partial_fit(X)\n"
+                          "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
+                          "    for _ in range(3):\n"
+                          "        model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
+                          "    return scaler, model"},
+            loses=("q2_tests",), keeps=("q1_tests", "q3_tests"),
+        ),
+        WrongAnswer(
+            "fits the scaler on the first partition only",
+            {"q2_answer": "from sklearn.linear_model import SGDClassifier\n"
+                          "from sklearn.preprocessing import StandardScaler\n\n"
+                          "def train_in_chunks(folder):\n"
+                          "    parts = datasets.read_partitions(folder)\n"
+                          "    scaler = StandardScaler().fit(customer_features(next(parts)[1])[0])\n"
+                          "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
+                          "    for _ in range(3):\n"
+                          "        for _, frame in datasets.read_partitions(folder):\n"
+                          "            X, y = customer_features(frame)\n"
+                          "            model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
+                          "    return scaler, model"},
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "match rate relative to the events instead of the CRM",
+            {"q3_answer": "def customer_id_from_ref(refs):\n"
+                          "    return refs.str.extract(r'(\\d+)\\s*$', expand=False).astype(np.int64)\n\n"
+                          "def match_rate(crm_ids, event_ids):\n"
+                          "    events = pd.Series(list(event_ids))\n"
+                          "    return float(events.isin(set(crm_ids)).mean())"},
+            loses=("q3_tests",), keeps=("q1_tests", "q2_tests"),
+        ),
+    ],
 }

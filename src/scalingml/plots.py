@@ -123,3 +123,22 @@ def plot_speedup(frame: pd.DataFrame, *, serial_fraction: float, cores: int, ax=
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_by(frame: pd.DataFrame, *, x: str, y: str, by: str, ax=None, logx: bool = False, logy: bool = False,
+            xlabel: str | None = None, ylabel: str | None = None, title: str | None = None):
+    """One line per value of ``by``: the general-purpose plot of a tidy experiment frame."""
+    ax = _axes(ax)
+    for label, group in frame.groupby(by, sort=False):
+        ax.plot(group[x], group[y], "o-", label=str(label))
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel or x.replace("_", " "))
+    ax.set_ylabel(ylabel or y.replace("_", " "))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax

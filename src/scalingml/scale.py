@@ -47,6 +47,8 @@ class ScaleProfile:
         n_partitions: partitions for out-of-core (larger-than-memory) experiments.
         processes: whether the embedded Dask cluster uses worker processes
             (``False``: threads, which start in a fraction of a second).
+        memory_budget_mb: the memory an out-of-core experiment allows itself; at
+            ``large`` the generated data is bigger than this.
     """
 
     name: str
@@ -57,6 +59,7 @@ class ScaleProfile:
     cv_folds: int
     n_partitions: int
     processes: bool
+    memory_budget_mb: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -89,6 +92,7 @@ PROFILES: dict[str, ScaleProfile] = {
         cv_folds=3,
         n_partitions=4,
         processes=False,
+        memory_budget_mb=256,
     ),
     "small": ScaleProfile(
         name="small",
@@ -99,6 +103,7 @@ PROFILES: dict[str, ScaleProfile] = {
         cv_folds=5,
         n_partitions=10,
         processes=True,
+        memory_budget_mb=512,
     ),
     "large": ScaleProfile(
         name="large",
@@ -109,6 +114,7 @@ PROFILES: dict[str, ScaleProfile] = {
         cv_folds=5,
         n_partitions=50,
         processes=True,
+        memory_budget_mb=1024,
     ),
 }
 

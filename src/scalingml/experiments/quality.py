@@ -1,0 +1,193 @@
+"""Data quality: validate against a declared schema (pandera), cleanse, and measure what dirt costs.
+
+>>> dirty, truth = make_dirty_customers(300, seed=0)
+>>> report = validation_report(dirty)
+>>> sorted(set(report["problem"])) == sorted(set(truth["problem"]))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from scalingml.datasets import CUSTOMER_TARGET, make_customers
+from scalingml.datasets.generators import PLANS, REGIONS
+from scalingml.experiments.features import customer_features
+from scalingml.progress import progress
+
+#: The problem types :func:`make_dirty_customers` injects, and the schema check that catches each.
+PROBLEMS = ("missing", "impossible", "duplicate", "wrong_type", "unknown_category")
+
+
+def customer_schema() -> pa.DataFrameSchema:
+    """The declared schema of the customer table: types, ranges, categories, uniqueness, no missing values."""
+    return pa.DataFrameSchema(
+        {
+            "customer_id": pa.Column(int, pa.Check.ge(0), unique=True),
+            "region": pa.Column(str, pa.Check.isin(REGIONS)),
+            "plan": pa.Column(str, pa.Check.isin(PLANS)),
+            "tenure_months": pa.Column(float, pa.Check.in_range(0, 600)),
+            "monthly_spend": pa.Column(float, pa.Check.gt(0)),
+            "support_tickets": pa.Column(int, pa.Check.ge(0)),
+            "satisfaction": pa.Column(float, pa.Check.in_range(0, 10)),
+            CUSTOMER_TARGET: pa.Column(int, pa.Check.isin([0, 1])),
+        },
+        strict=False,
+        coerce=False,
+        name="customers",
+    )
+
+
+def make_dirty_customers(n_rows: int, *, seed: int = 0, rate: float = 0.02) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A customer table with each problem of :data:`PROBLEMS` injected into about ``rate`` of the rows.
+
+    Returns ``(dirty, truth)``: ``truth`` lists ``[row, column, problem]`` for every
+    injected cell (rows are positions in ``dirty``). Categorical columns come as plain
+    strings, as they would from a CSV export.
+    """
+    rng = np.random.default_rng(seed)
+    frame = make_customers(n_rows, seed=seed, n_noise_features=0)
+    frame[["region", "plan"]] = frame[["region", "plan"]].astype(str)
+    truth: list[dict] = []
+
+    def pick(k: int) -> np.ndarray:
+        return rng.choice(n_rows, size=max(1, int(round(k))), replace=False)
+
+    for row in pick(n_rows * rate):
+        frame.loc[row, "tenure_months"] = np.nan
+        truth.append({"row": row, "column": "tenure_months", "problem": "missing"})
+    for row in pick(n_rows * rate):
+        frame.loc[row, "satisfaction"] = rng.choice([-1.0, 11.0, 99.0])
+        truth.append({"row": row, "column": "satisfaction", "problem": "impossible"})
+    for row in pick(n_rows * rate):
+        frame.loc[row, "plan"] = rng.choice(["Premium ", "gold", "unknown"])
+        truth.append({"row": row, "column": "plan", "problem": "unknown_category"})
+    spend = frame["monthly_spend"].astype(object)
+    for row in pick(n_rows * rate):
+        spend[row] = rng.choice(["n/a", "45,00", "-"])
+        truth.append({"row": row, "column": "monthly_spend", "problem": "wrong_type"})
+    frame["monthly_spend"] = spend
+    duplicated = pick(n_rows * rate)
+    dirty = pd.concat([frame, frame.iloc[duplicated]], ignore_index=True)
+    for i in range(len(duplicated)):
+        truth.append({"row": n_rows + i, "column": "customer_id", "problem": "duplicate"})
+    return dirty, pd.DataFrame(truth)
+
+
+def _problem_of(check: str, value) -> str:
+    check = str(check)
+    if isinstance(value, str) and value.startswith("TypeError("):
+        return "wrong_type"  # a value check could not even compare: the column holds text
+    if check.startswith("not_nullable"):
+        return "missing"
+    if check.startswith("field_uniqueness") or check == "unique" or "unique" in check:
+        return "duplicate"
+    if check.startswith("isin"):
+        return "unknown_category"
+    if check.startswith("dtype") or "coerce" in check:
+        return "wrong_type"
+    return "impossible"
+
+
+def validation_report(frame: pd.DataFrame, schema: pa.DataFrameSchema | None = None) -> pd.DataFrame:
+    """Validate ``frame`` lazily and return *every* failure at once: ``[column, check, problem, row, value]``.
+
+    An empty frame means the table passed. A wrong type fails once for its column
+    (``row`` is missing then); value checks are not run on a column of the wrong type.
+    """
+    schema = schema or customer_schema()
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        report = pd.DataFrame({
+            "column": cases["column"],
+            "check": cases["check"].astype(str),
+            "row": cases["index"],
+            "value": cases["failure_case"],
+        })
+        report["problem"] = [_problem_of(c, v) for c, v in zip(report["check"], report["value"])]
+        return report[["column", "check", "problem", "row", "value"]].reset_index(drop=True)
+    return pd.DataFrame(columns=["column", "check", "problem", "row", "value"])
+
+
+def summarise_report(report: pd.DataFrame) -> pd.DataFrame:
+    """Failures counted per column and problem."""
+    return report.groupby(["column", "problem"]).size().rename("failures").reset_index()
+
+
+def cleanse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Fix what can be fixed and drop the rest; return the clean table and a count per action.
+
+    Numbers written as text are coerced (``"45,00"`` -> 45.0; unparseable -> missing),
+    duplicate customers dropped, impossible values and unknown categories set to
+    missing, and rows left with a missing value dropped.
+    """
+    clean = frame.copy()
+    actions: dict[str, int] = {}
+    before = len(clean)
+    clean = clean.drop_duplicates(subset="customer_id", keep="first")
+    actions["duplicates dropped"] = before - len(clean)
+    text = clean["monthly_spend"].astype(str).str.replace(",", ".", regex=False)
+    spend = pd.to_numeric(text, errors="coerce")
+    actions["numbers coerced from text"] = int(clean["monthly_spend"].map(lambda v: isinstance(v, str)).sum())
+    clean["monthly_spend"] = spend.astype(float)
+    impossible = ~clean["satisfaction"].between(0, 10) & clean["satisfaction"].notna()
+    clean.loc[impossible, "satisfaction"] = np.nan
+    actions["impossible values blanked"] = int(impossible.sum())
+    plan = clean["plan"].str.strip().str.lower()
+    unknown = ~plan.isin(PLANS)
+    clean["plan"] = plan.where(~unknown)
+    actions["unknown categories blanked"] = int(unknown.sum())
+    before = len(clean)
+    clean = clean.dropna(subset=["tenure_months", "monthly_spend", "satisfaction", "plan"]).reset_index(drop=True)
+    actions["incomplete rows dropped"] = before - len(clean)
+    clean["support_tickets"] = clean["support_tickets"].astype(np.int64)
+    return clean, actions
+
+
+def model_families() -> dict[str, BaseEstimator]:
+    """A linear model (needs imputation) and a tree ensemble (handles missing values natively)."""
+    return {
+        "logistic regression": make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
+                                             LogisticRegression(max_iter=1_000)),
+        "gradient boosting": HistGradientBoostingClassifier(max_iter=100, random_state=0),
+    }
+
+
+def dirt_cost(kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0,
+              models: Mapping[str, BaseEstimator] | None = None) -> pd.DataFrame:
+    """Test accuracy of each model when its *training* data has ``kind`` problems at each rate.
+
+    ``kind`` is ``"label_noise"`` or ``"missing_rate"``. Test labels are always true, so
+    the score measures what the dirt costs; missing values, which production data has
+    too, are injected into the test features at the same rate.
+    Returns ``[kind, rate, model, accuracy]``.
+    """
+    if kind not in ("label_noise", "missing_rate"):
+        raise ValueError(f"kind must be 'label_noise' or 'missing_rate', got {kind!r}")
+    rows = []
+    for rate in progress(list(rates), desc=f"{kind} rates"):
+        test_dirt = {"missing_rate": rate} if kind == "missing_rate" else {}
+        X_test, y_test = customer_features(make_customers(max(1_000, n_rows // 2), seed=seed + 1_000, **test_dirt))
+        train = make_customers(n_rows, seed=seed, **{kind: rate})
+        X_train, y_train = customer_features(train)
+        for name, model in (models or model_families()).items():
+            accuracy = model.fit(X_train, y_train).score(X_test[X_train.columns], y_test)
+            rows.append({"kind": kind, "rate": rate, "model": name, "accuracy": float(accuracy)})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["PROBLEMS", "cleanse", "customer_schema", "dirt_cost", "make_dirty_customers", "model_families",
+           "summarise_report", "validation_report", "train_test_split"]

@@ -1,0 +1,51 @@
+import pandas as pd
+import pytest
+
+from scalingml.experiments import variety
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return variety.make_sources(600, seed=0)
+
+
+def test_sources_disagree_on_keys_units_and_spellings(sources):
+    assert set(sources["billing"]["unit"]) == {"EUR", "cents"}
+    assert sources["events"]["customer_ref"].str.startswith("CUST-").all()
+    assert sources["crm"]["region"].nunique() > 4
+
+
+def test_region_spellings_normalise():
+    assert variety.normalise_region(pd.Series(["North", "north ", "N", "EAST"])).tolist() == \
+        ["north", "north", "north", "east"]
+
+
+def test_units_are_converted(sources):
+    fixed = variety.billing_per_account(sources["billing"], fix_units=True)
+    raw = variety.billing_per_account(sources["billing"], fix_units=False)
+    assert fixed["billed"].max() < raw["billed"].max() / 10
+
+
+def test_fuzzy_join_matches_far_more_than_exact_and_mostly_right(sources):
+    accounts = variety.billing_per_account(sources["billing"])
+    exact = variety.match_quality(variety.exact_join(sources["crm"], accounts), sources["truth"])
+    fuzzy = variety.match_quality(variety.fuzzy_join(sources["crm"], accounts), sources["truth"])
+    assert exact["precision"] == 1.0 and exact["match_rate"] < 0.4
+    assert fuzzy["match_rate"] > 0.95 and fuzzy["precision"] > 0.8
+
+
+def test_stricter_threshold_trades_matches_for_precision(sources):
+    sweep = variety.threshold_sweep(sources, [0.3, 1.0])
+    assert sweep["match_rate"].iloc[0] < sweep["match_rate"].iloc[1]
+    assert sweep["precision"].iloc[0] >= sweep["precision"].iloc[1]
+
+
+def test_integration_fixes_improve_the_downstream_score(sources):
+    scores = variety.integration_scores(sources, cv=3).set_index("variant")["roc_auc"]
+    raw, fixed, fuzzy = scores.iloc[0], scores.iloc[1], scores.iloc[2]
+    assert raw < fixed < fuzzy
+
+
+def test_too_many_customers_is_a_clear_error():
+    with pytest.raises(ValueError, match="distinct companies"):
+        variety.make_sources(variety.MAX_CUSTOMERS + 1)
