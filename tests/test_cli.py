@@ -72,6 +72,15 @@ def test_lab_builds_the_jupyter_command(monkeypatch, capsys, repo):
     assert "--no-browser" in launched["command"]
 
 
+@pytest.mark.parametrize("uid, expected", [(0, True), (1000, False)])
+def test_lab_allows_root_only_when_running_as_root(monkeypatch, uid, expected):
+    launched = {}
+    monkeypatch.setattr(cli.subprocess, "call", lambda command, cwd: launched.update(command=command) or 0)
+    monkeypatch.setattr(cli.os, "geteuid", lambda: uid)
+    assert cli.main(["lab", "--no-browser"]) == 0
+    assert ("--allow-root" in launched["command"]) is expected
+
+
 def test_release_unknown_assignment_is_a_clear_error(capsys):
     assert cli.main(["release", "99_nope"]) == 2
     assert "Unknown assignment" in capsys.readouterr().err

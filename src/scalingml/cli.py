@@ -30,6 +30,10 @@ def _lab(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}", *args.jupyter_args]
     if not any(a.startswith("--LabApp.default_url") for a in args.jupyter_args):
         command.append(f"--LabApp.default_url=/lab/tree/{LAB_START_PAGE}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in command:
+        # containers often run as root, where Jupyter refuses to start without this flag
+        print("Running as root (a container?): passing --allow-root to JupyterLab.", flush=True)
+        command.append("--allow-root")
     print(f"Starting JupyterLab on {root} (scale profile: {scale.active_name()})", flush=True)
     return subprocess.call(command, cwd=root)
 
