@@ -131,3 +131,10 @@ def test_fit_power_law_last_uses_only_the_largest_sizes():
     assert measure.fit_power_law(frame, last=3).loc[0, "k"] == pytest.approx(2.0)
     assert measure.fit_power_law(frame).loc[0, "k"] < 1.5
     assert measure.fit_power_law(frame, last=3).loc[0, "n_points"] == 3
+
+
+def test_time_call_with_cpu_clock_ignores_sleeping():
+    import time
+    wall = measure.time_call(time.sleep, 0.05, repeat=1).best
+    cpu = measure.time_call(time.sleep, 0.05, repeat=1, clock=time.process_time).best
+    assert wall >= 0.045 and cpu < 0.02

@@ -57,26 +57,27 @@ def reference_estimators(seed: int = 0) -> dict[str, TimedEstimator]:
 
 
 def fit_time_curves(estimators: Mapping[str, TimedEstimator], sizes: Sequence[int], *, repeat: int = 3,
-                    seed: int = 0) -> pd.DataFrame:
+                    seed: int = 0, clock: Callable[[], float] = time.perf_counter) -> pd.DataFrame:
     """Fit time against rows for each estimator (sizes scaled by its ``max_rows_share``).
 
     Data generation is excluded from the timing, and BLAS runs on one thread: on small
     matrices its thread start-up is noise, and it would mix core counts into the exponent.
-    Returns the tidy frame of :func:`scalingml.measure.measure_scaling` for all estimators together.
+    Returns the tidy frame of :func:`scalingml.measure.measure_scaling` for all estimators together;
+    ``clock`` as in :func:`scalingml.measure.time_call` (wall time by default).
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_time_curves(estimators, sizes, repeat=repeat, seed=seed)
+        return _fit_time_curves(estimators, sizes, repeat=repeat, seed=seed, clock=clock)
 
 
 def _fit_time_curves(estimators: Mapping[str, TimedEstimator], sizes: Sequence[int], *, repeat: int,
-                     seed: int) -> pd.DataFrame:
+                     seed: int, clock: Callable[[], float]) -> pd.DataFrame:
     frames = []
     for name, spec in progress(estimators.items(), desc="estimators"):
         own_sizes = sorted({max(50, int(n * spec.max_rows_share)) for n in sizes})
         frames.append(measure.measure_scaling(
             setup=lambda n: customer_xy(n, seed=seed),
             run=lambda xy, make=spec.make: make().fit(*xy),
-            sizes=own_sizes, label=name, repeat=repeat,
+            sizes=own_sizes, label=name, repeat=repeat, clock=clock,
         ))
     return pd.concat(frames, ignore_index=True)
 
@@ -88,7 +89,8 @@ FORECAST_STATISTIC = "min"
 
 
 def forecast(curves: pd.DataFrame, estimators: Mapping[str, TimedEstimator], *, growth: float = 2.0,
-             repeat: int = 3, seed: int = 0, last: int = FORECAST_POINTS) -> pd.DataFrame:
+             repeat: int = 3, seed: int = 0, last: int = FORECAST_POINTS,
+             clock: Callable[[], float] = time.perf_counter) -> pd.DataFrame:
     """Predict each estimator's fit time at ``growth`` times its largest measured size, then measure it.
 
     The power law is fitted on the ``last`` largest sizes of ``curves`` (from
@@ -104,7 +106,7 @@ def forecast(curves: pd.DataFrame, estimators: Mapping[str, TimedEstimator], *, 
         next_rows = int(curves.loc[curves["label"] == label, "n"].max() * growth)
         X, y = customer_xy(next_rows, seed=seed)
         with threadpool_limits(limits=1, user_api="blas"):
-            measured = measure.time_call(lambda: spec.make().fit(X, y), repeat=repeat).best
+            measured = measure.time_call(lambda: spec.make().fit(X, y), repeat=repeat, clock=clock).best
         predicted = float(fit.predict(next_rows))
         rows.append({"label": label, "k": fit.k, "next_size": next_rows, "predicted": predicted,
                      "measured": measured, "ratio": measured / predicted})
