@@ -27,7 +27,7 @@ def main() -> int:
     paths = args.notebooks or [*course.lessons(root), *sorted((root / "solutions").rglob("*.ipynb")),
                                *sorted((root / "exercises").rglob("*.ipynb"))]
     os.environ["SCALINGML_PROGRESS"] = "0"
-    print(f"| notebook | profile | seconds | errors |\n|---|---|---|---|")
+    print("| notebook | profile | seconds | errors |\n|---|---|---|---|")
     failed = False
     for path in paths:
         notebook, seconds = execute(path, env={"SCALINGML_SCALE": args.profile})

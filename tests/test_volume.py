@@ -1,6 +1,6 @@
 import pytest
 
-from scalingml import datasets, measure, scale
+from scalingml import datasets, scale
 from scalingml.experiments import volume
 
 

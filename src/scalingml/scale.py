@@ -19,7 +19,6 @@ cells stay inside nbgrader's per-cell timeout whatever the learner's setting.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,13 +72,6 @@ class ScaleProfile:
         ratio = (stop / self.min_rows) ** (1 / (steps - 1))
         return tuple(int(round(self.min_rows * ratio**i)) for i in range(steps))
 
-    def scaled(self, factor: float) -> int:
-        """``n_rows`` times ``factor``, rounded, at least 1 (for experiments that need a multiple).
-
-        >>> get_profile("ci").scaled(0.5)
-        1000
-        """
-        return max(1, int(math.floor(self.n_rows * factor + 0.5)))
 
 
 PROFILES: dict[str, ScaleProfile] = {

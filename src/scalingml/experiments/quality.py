@@ -17,7 +17,6 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -190,4 +189,4 @@ def dirt_cost(kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0,
 
 
 __all__ = ["PROBLEMS", "cleanse", "customer_schema", "dirt_cost", "make_dirty_customers", "model_families",
-           "summarise_report", "validation_report", "train_test_split"]
+           "summarise_report", "validation_report"]

@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import tempfile
@@ -150,10 +151,10 @@ def storage_comparison(frame: pd.DataFrame, folder: str | os.PathLike, *, repeat
         path = folder / f"table.{file_format}"
         if file_format == "csv":
             frame.to_csv(path, index=False)
-            reader = lambda: pd.read_csv(path)  # noqa: E731
+            reader = functools.partial(pd.read_csv, path)
         else:
             frame.to_parquet(path, index=False)
-            reader = lambda: pd.read_parquet(path)  # noqa: E731
+            reader = functools.partial(pd.read_parquet, path)
         rows.append({"format": file_format, "megabytes": path.stat().st_size / 2**20,
                      "read_seconds": measure.time_call(reader, repeat=repeat).median})
     return pd.DataFrame(rows)
