@@ -1,11 +1,12 @@
 import os
+import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from scalingml import cli, doctor
+from scalingml import cli, doctor, sandbox
 from tests.test_cluster import closed_loopback_port
 
 
@@ -24,8 +25,9 @@ def test_doctor_reports_versions_profile_and_embedded_cluster(monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     result = run_cli("doctor")
     assert result.returncode == 0, result.stdout + result.stderr
-    for expected in ("scikit-learn", "pandas", "nbgrader", "cores", "memory", "scale profile  ci", "embedded"):
-        assert expected in result.stdout
+    for expected in ("scikit-learn", "pandas", "nbgrader", "cores", "memory", r"scale profile\s+ci", "embedded",
+                     rf"grading sandbox\s+{sandbox.isolation()}"):
+        assert re.search(expected, result.stdout), expected
 
 
 def test_doctor_with_unreachable_scheduler_reports_it_quickly():

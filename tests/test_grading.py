@@ -1,11 +1,14 @@
-"""Grading round trip through nbgrader's gradebook: full marks, zero, and wrong answers lose points.
+"""Grading round trip through `scalingml grade` (sandbox, nbgrader gradebook): full marks, zero, wrong answers.
 
-Each case runs in its own scratch course (own gradebook), so cases spread over xdist workers.
+For each assignment one class is graded in a scratch course (own gradebook): the
+solution, the blank release, and every wrong-answer fixture as a student.
 """
+
+import re
 
 import pytest
 
-from scalingml import grading
+from scalingml import course, grading
 from tests.notebook_tools import REPO, assignment_names, grader, graded_test_cells, read, with_answer
 from tests.wrong_answers import WRONG_ANSWERS
 
@@ -14,45 +17,46 @@ def solution_path(name):
     return REPO / "solutions" / name / f"{name}.ipynb"
 
 
-def scores(name, notebook):
-    frame = grading.grade_notebooks(name, {"student": notebook}, course_root=REPO)
-    return frame.set_index("question")
+def student_id(case_name):
+    return re.sub(r"[^A-Za-z0-9]+", "-", case_name).strip("-")[:60]
 
 
-def auto_graded(frame):
-    return frame[~frame["needs_manual_grade"]]
+def grade_class(name, notebooks, tmp_path, **options):
+    """Grade ``{student: notebook path}`` for ``name`` in a scratch course; return the report."""
+    root = course.scratch_copy([name], tmp_path / "course", REPO)
+    for student, notebook in notebooks.items():
+        target = tmp_path / "submissions" / student / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(notebook.read_bytes())
+    options.setdefault("jobs", 1)
+    return grading.grade(name, tmp_path / "submissions", course_root=root, show_progress=False,
+                         scratch_dir=tmp_path / "scratch", **options)
 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", assignment_names())
-def test_solution_scores_full_marks(name):
-    frame = auto_graded(scores(name, solution_path(name)))
+def test_solution_full_marks_blank_zero_and_every_wrong_answer_loses_points(name, tmp_path):
+    cases = {student_id(case.name): case for case in WRONG_ANSWERS.get(name, [])}
+    notebooks = {"solution": solution_path(name), "blank": REPO / "exercises" / name / f"{name}.ipynb"}
+    for student, case in cases.items():
+        notebooks[student] = with_answer(solution_path(name), case.answers, tmp_path / "fixtures" / student / "nb")
+    report = grade_class(name, notebooks, tmp_path)
+    scores = report.scores[~report.scores["needs_manual_grade"]].set_index(["student", "question"])
     expected = {grader(c)["grade_id"] for c in graded_test_cells(read(solution_path(name)))}
-    assert set(frame.index) == expected
-    short = frame[frame["score"] < frame["max_score"]]
-    assert short.empty, f"the solution lost points on {list(short.index)}"
 
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("name", assignment_names())
-def test_blank_release_scores_zero(name):
-    frame = auto_graded(scores(name, REPO / "exercises" / name / f"{name}.ipynb"))
-    assert len(frame) and frame["max_score"].sum() > 0
-    assert (frame["score"] == 0).all(), f"the blank release earned points on {list(frame[frame.score > 0].index)}"
-
-
-CASES = [(name, case) for name, cases in WRONG_ANSWERS.items() for case in cases]
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("name, case", CASES, ids=[f"{n}:{c.name}" for n, c in CASES])
-def test_plausible_wrong_answer_loses_points(name, case, tmp_path):
-    notebook = with_answer(solution_path(name), case.answers, tmp_path / "submission" / f"{name}.ipynb")
-    frame = scores(name, notebook)
-    for question in case.loses:
-        assert frame.loc[question, "score"] < frame.loc[question, "max_score"], f"{question} kept full marks"
-    for question in case.keeps:
-        assert frame.loc[question, "score"] == frame.loc[question, "max_score"], f"{question} lost points"
+    solution = scores.loc["solution"]
+    assert set(solution.index) == expected
+    assert (solution["score"] == solution["max_score"]).all(), f"the solution lost points:\n{solution}"
+    blank = scores.loc["blank"]
+    assert blank["max_score"].sum() > 0 and (blank["score"] == 0).all(), f"the blank release earned points:\n{blank}"
+    for student, case in cases.items():
+        frame = scores.loc[student]
+        for question in case.loses:
+            assert frame.loc[question, "score"] < frame.loc[question, "max_score"], f"{case.name}: kept {question}"
+        for question in case.keeps:
+            assert frame.loc[question, "score"] == frame.loc[question, "max_score"], f"{case.name}: lost {question}"
+    statuses = report.statuses.set_index("student")["status"]
+    assert (statuses == grading.GRADED).all(), report.format()
 
 
 @pytest.mark.parametrize("name", assignment_names())

@@ -8,7 +8,11 @@ Modules:
     cluster   a Dask client: embedded LocalCluster or ``DASK_SCHEDULER_ADDRESS``
     doctor    the environment report behind ``scalingml doctor``
     course    course paths and releasing exercises with nbgrader
-    grading   autograding through nbgrader's gradebook API
+    submissions  collecting a class's submissions (folders, zip_collect names, zips)
+    sandbox   limits and bubblewrap isolation for learners' kernels
+    execution run a notebook in the sandbox from outside (``runner`` is the process that does it)
+    grading   ``scalingml grade``: parallel, sandboxed autograding into nbgrader's gradebook
+    check     ``scalingml check``: a learner runs one notebook's visible tests in the sandbox
 """
 
 __version__ = "0.1.0"

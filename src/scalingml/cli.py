@@ -1,4 +1,4 @@
-"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``profiles``, ``datasets``.
+"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``profiles``, ``datasets``.
 
 Every failure a learner or instructor can cause (an unknown profile, an unreachable
 scheduler, a missing course folder) ends with a one-line message and exit code 2,
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from scalingml import __version__, cluster, course, datasets, doctor, scale
+from scalingml import __version__, check, cluster, course, datasets, doctor, grading, sandbox, scale, submissions
 
 LAB_START_PAGE = "course/00_welcome.ipynb"
 
@@ -62,6 +62,35 @@ def _datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    report = check.check_notebook(args.notebook, _limits(args))
+    print(check.format_report(report))
+    return 0 if report.passed else 1
+
+
+def _limits(args: argparse.Namespace) -> sandbox.Limits:
+    return sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout, memory_mb=args.memory_mb)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    address = args.dask or cluster.scheduler_address()
+    if address and not args.dask:
+        print(f"Grading on the Dask cluster at {address} (DASK_SCHEDULER_ADDRESS)", flush=True)
+    report = grading.grade(args.assignment, args.submissions, jobs=args.jobs, dask_address=address,
+                           limits=_limits(args), show_hidden_tests=args.show_hidden_tests, db_url=args.db,
+                           report_dir=args.report_dir, named_regexp=args.named_regexp)
+    print(report.format())
+    return 1 if (report.statuses["status"] == grading.FAILED).any() else 0
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    defaults = sandbox.Limits()
+    p.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, help="seconds per cell (%(default)s)")
+    p.add_argument("--timeout", type=int, default=defaults.notebook_timeout,
+                   help="seconds per notebook (%(default)s)")
+    p.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per kernel (%(default)s MB)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalingml", description="The scalingml course: lessons, experiments, grading.")
     parser.add_argument("--version", action="version", version=f"scalingml {__version__}")
@@ -81,6 +110,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.set_defaults(handler=_release)
 
+    p = commands.add_parser("check", help="run a notebook's visible tests in the sandbox; exit 1 if any fails")
+    p.add_argument("notebook", help="the assignment notebook to check")
+    _add_limits(p)
+    p.set_defaults(handler=_check)
+
+    p = commands.add_parser("grade", help="autograde a class in the sandbox, in parallel; feedback and reports")
+    p.add_argument("assignment", help="assignment name (a folder of solutions/)")
+    p.add_argument("submissions", help="folder with one sub-folder per student, zip_collect files, or a .zip")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at once on this machine (default: the cores, %(default)s)")
+    p.add_argument("--dask", metavar="ADDRESS", help="grade on the Dask scheduler at ADDRESS "
+                                                     "(default: DASK_SCHEDULER_ADDRESS if set)")
+    p.add_argument("--db", metavar="URL", help="gradebook database URL (default: grading/gradebook.db)")
+    p.add_argument("--show-hidden-tests", action="store_true", help="keep hidden tests in the feedback")
+    p.add_argument("--report-dir", help="where the CSV reports go (default: grading/reports/ASSIGNMENT)")
+    p.add_argument("--named-regexp", default=submissions.DEFAULT_NAMED_REGEXP,
+                   help="file-name pattern for zip_collect files (groups student_id, file_id, timestamp)")
+    _add_limits(p)
+    p.set_defaults(handler=_grade)
+
     p = commands.add_parser("profiles", help="list the scale profiles (* marks the active one)")
     p.set_defaults(handler=_profiles)
 
@@ -95,6 +144,9 @@ EXPECTED_ERRORS = (
     cluster.ClusterUnavailableError,
     course.CourseNotFoundError,
     datasets.DatasetError,
+    check.CheckError,
+    grading.GradingError,
+    submissions.SubmissionsError,
     ValueError,
     RuntimeError,
 )

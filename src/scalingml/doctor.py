@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scalingml import cluster, scale
+from scalingml import cluster, sandbox, scale
 
 #: Seconds ``scalingml doctor`` waits for a remote scheduler: enough for a healthy one on a LAN.
 PROBE_TIMEOUT = 5.0
@@ -51,6 +51,9 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
     memory = psutil.virtual_memory()
     rows.append(Check("cores", str(os.cpu_count())))
     rows.append(Check("memory", f"{memory.total / 2**30:.1f} GiB total, {memory.available / 2**30:.1f} GiB available"))
+    isolation = sandbox.isolation()
+    rows.append(Check("grading sandbox", isolation if sandbox.bwrap_path() else
+                      f"{isolation} (install bubblewrap to isolate learners' code when grading)"))
     try:
         profile = scale.active()
     except scale.UnknownProfileError as exc:

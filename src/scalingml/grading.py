@@ -1,47 +1,478 @@
-"""Autograde notebooks through nbgrader and read the scores from its gradebook.
+"""``scalingml grade``: autograde a class in parallel, in the sandbox, through nbgrader's gradebook.
 
-``nbgrader validate`` exits 0 even when tests fail (nbgrader #1908), so scores are
-always read through the gradebook API. :func:`grade_notebooks` works in a private
-copy of the course (its own gradebook), so it never touches an instructor's
-``grading/`` folder: the tests use it to prove each assignment's round trip.
+How one run goes (:func:`grade`):
+
+1. **Collect** (:mod:`scalingml.submissions`): every student's files, read into memory;
+   the originals are never written. Unreadable notebooks are *rejected* (score 0, with
+   the reason); missing ones score 0 as in nbgrader.
+2. **Sanitize**, in this process, with nbgrader's own preprocessors: outputs cleared,
+   locked and test cells restored from the gradebook (deleted ones re-added), kernel
+   spec overwritten. Edited or deleted read-only cells are *flagged*.
+3. **Execute** the sanitized notebooks N at a time (``jobs`` threads, each driving a
+   sandboxed runner process; or tasks on a Dask cluster): :mod:`scalingml.execution`.
+4. **Score and record**, in this process only, one submission at a time as each finishes:
+   nbgrader's ``autograde`` with its execute step replaced by :class:`ReplayExecution`,
+   which hands over the notebook executed in step 3. The gradebook therefore has a
+   single writer whatever the concurrency, and student code never runs in it.
+5. **Feedback** (nbgrader's HTML; hidden tests and their tracebacks removed unless asked)
+   and **reports**: ``grades.csv``, ``questions.csv`` and ``statuses.csv``.
+
+Re-running is safe: each student's ``submitted/`` and ``autograded/`` copies and
+gradebook entries are replaced, others are left as they are.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
+import os
+import re
 import shutil
 import tempfile
+import threading
+import time
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import pandas as pd
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import Unicode
 
-from scalingml import course
+from scalingml import course, execution, sandbox, submissions
+from scalingml.progress import progress
 
 SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade"]
+STATUS_COLUMNS = ["student", "status", "score", "max_score", "seconds", "reasons"]
+QUESTION_COLUMNS = ["notebook", "question", "max_score", "mean_score", "full_marks_share", "errored_share"]
+
+#: Statuses, from best to worst. ``flagged`` is graded but needs a look.
+GRADED, FLAGGED, STOPPED, REJECTED, MISSING, FAILED = "graded", "flagged", "stopped", "rejected", "missing", "failed"
 
 
 class GradingError(RuntimeError):
-    """nbgrader could not process a submission; the message carries its log."""
+    """The run as a whole cannot go on (unknown assignment, unusable gradebook); one bad submission never raises it."""
 
 
-def scratch_course(assignment: str, course_root: Path | None = None, workdir: Path | None = None) -> Path:
-    """Copy the course config and one assignment's source into ``workdir`` (a new temp folder by default)."""
-    course_root = course_root or course.root()
-    source = course_root / course.SOURCE_DIR / assignment
-    if not source.is_dir():
-        raise ValueError(f"Unknown assignment {assignment!r}; known: {course.assignments(course_root)}")
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="scalingml-grade-"))
-    shutil.copy2(course_root / "nbgrader_config.py", workdir / "nbgrader_config.py")
-    shutil.copytree(source, workdir / course.SOURCE_DIR / assignment, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    return workdir
+class ReplayExecution(NbGraderPreprocessor):
+    """nbgrader's execute step, replaced: take the notebook already executed in the sandbox.
+
+    :func:`grade` sanitizes each submission itself (with nbgrader's preprocessors), runs
+    it, and checks that the executed cells are exactly the sanitized ones before saving
+    it here; nbgrader's own sanitizing pass is switched off so it is not done twice.
+    """
+
+    executed_directory = Unicode("", help="folder of STUDENT/NOTEBOOK.ipynb executed notebooks").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        student, notebook = resources["nbgrader"]["student"], resources["nbgrader"]["notebook"]
+        return nbformat.read(Path(self.executed_directory) / student / f"{notebook}.ipynb", as_version=4), resources
 
 
-def read_scores(api, assignment: str) -> pd.DataFrame:
+class HideHiddenTests(ClearHiddenTests):
+    """For feedback: drop hidden test regions and, in those cells, the tracebacks that would quote them."""
+
+    def preprocess_cell(self, cell, resources, index):
+        hidden = self.begin_test_delimeter in cell.source
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if hidden and cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [f"{output.get('ename')}: {output.get('evalue', '')}"]
+        return cell, resources
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission."""
+
+    student: str
+    status: str = GRADED
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    errored: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def worsen(self, status: str, reason: str) -> None:
+        order = [GRADED, FLAGGED, STOPPED, REJECTED, MISSING, FAILED]
+        if order.index(status) > order.index(self.status):
+            self.status = status
+        self.reasons.append(reason)
+
+
+@dataclass
+class GradingReport:
+    """The run's tables and where its files went."""
+
+    statuses: pd.DataFrame
+    grades: pd.DataFrame
+    questions: pd.DataFrame
+    scores: pd.DataFrame
+    isolation: str
+    report_dir: Path
+    feedback_dir: Path
+    seconds: float
+
+    def format(self) -> str:
+        table = self.statuses.assign(reasons=self.statuses["reasons"].str.slice(0, 90))
+        counts = self.statuses["status"].value_counts().to_dict()
+        return "\n".join([
+            table.to_string(index=False),
+            "",
+            f"{len(self.statuses)} submissions in {self.seconds:.0f} s ("
+            + ", ".join(f"{n} {s}" for s, n in counts.items()) + f"); isolation: {self.isolation}",
+            f"reports: {self.report_dir}",
+            f"feedback: {self.feedback_dir}",
+        ])
+
+
+def _settings(db_url: str | None, executed_dir: Path, show_hidden_tests: bool) -> dict:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern,
+                                        LimitOutput, SaveAutoGrades)
+
+    settings = {
+        "OverwriteCells.add_missing_cells": True,
+        "Autograde.sanitize_preprocessors": [],  # done by sanitize() before execution
+        "ReplayExecution.executed_directory": str(executed_dir),
+        "Autograde.autograde_preprocessors": [ReplayExecution, IgnorePattern, ClearMetadataPreprocessor,
+                                              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
+        "GenerateFeedback.preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor]
+        + ([] if show_hidden_tests else [HideHiddenTests]),
+    }
+    if db_url:
+        settings["CourseDirectory.db_url"] = db_url
+    return settings
+
+
+def expected_notebooks(api, assignment: str) -> list[str]:
+    """The assignment's notebook file names, from the gradebook (releasing it first if it is not there)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        with api.gradebook as gradebook:
+            return [f"{nb.name}.ipynb" for nb in gradebook.find_assignment(assignment).notebooks]
+    except MissingEntry:
+        pass
+    except Exception as exc:  # sqlalchemy: unreachable server, wrong URL, unreadable file
+        raise GradingError(f"Cannot open the gradebook {api.coursedir.db_url}: {exc}") from exc
+    result = api.generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise GradingError(f"nbgrader could not release {assignment} into the gradebook:\n{result.get('log')}")
+    return expected_notebooks(api, assignment)
+
+
+def sanitize(notebook: nbformat.NotebookNode, api, assignment: str, notebook_id: str, student: str):
+    """nbgrader's autograde sanitizing steps, applied here: what will be executed and scored."""
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
+                                        OverwriteKernelspec)
+
+    resources = {"nbgrader": {"db_url": api.coursedir.db_url, "assignment": assignment, "notebook": notebook_id,
+                              "student": student}}
+    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
+        notebook, resources = step(config=api.config).preprocess(notebook, resources)
+    return notebook
+
+
+def tampering(notebook: nbformat.NotebookNode, api, assignment: str, notebook_id: str) -> list[str]:
+    """Read-only cells (locked cells and tests) the learner edited or deleted; nbgrader restores both.
+
+    A cell counts as unchanged if its source equals the gradebook's, with or without
+    the hidden tests (the release strips them).
+    """
+    hider = ClearHiddenTests(enforce_metadata=False)
+    with api.gradebook as gradebook:
+        source = gradebook.find_notebook(notebook_id, assignment)
+        read_only = {cell.name: cell.source for cell in source.source_cells if cell.locked}
+        graded = [cell.name for cell in source.grade_cells]
+    edited, present = [], set()
+    for cell in notebook.cells:
+        name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        present.add(name)
+        if name in read_only:
+            original = nbformat.v4.new_code_cell(read_only[name])
+            hider._remove_hidden_test_region(original)
+            if cell.source.strip() not in {read_only[name].strip(), original.source.strip()}:
+                edited.append(name)
+    deleted = [name for name in graded if name not in present]
+    notes = []
+    if edited:
+        notes.append(f"edited read-only cells, restored: {', '.join(edited)}")
+    if deleted:
+        notes.append(f"deleted graded cells, restored: {', '.join(deleted)}")
+    return notes
+
+
+def _timestamp(raw: str | None) -> str | None:
+    """A timestamp nbgrader can parse, from ``timestamp.txt`` or a zip_collect name (``2024-01-30-15-00-00``)."""
+    if not raw:
+        return None
+    dashed = re.fullmatch(r"(\d{4}-\d{2}-\d{2})-(\d{2})-(\d{2})-(\d{2})", raw)
+    text = f"{dashed.group(1)} {dashed.group(2)}:{dashed.group(3)}:{dashed.group(4)}" if dashed else raw
+    try:
+        pd.Timestamp(text)
+    except (ValueError, OverflowError):
+        return None
+    return text
+
+
+@dataclass
+class _Job:
+    student: str
+    outcome: Outcome
+    notebooks: dict[str, str] = field(default_factory=dict)  # name -> sanitized JSON
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def _prepare(submission: submissions.Submission, api, assignment: str, expected: list[str],
+             submitted_dir: Path, in_place: bool, rejected_dir: Path) -> _Job:
+    """Check, copy into ``submitted/`` and sanitize one submission; no student code runs here."""
+    outcome = Outcome(submission.student)
+    job = _Job(submission.student, outcome)
+    for problem in submission.problems:
+        outcome.worsen(FAILED, problem)
+    if submission.problems:
+        return job
+    found, notes = submissions.match_notebooks(submission, expected)
+    for note in notes:
+        outcome.worsen(MISSING if note.startswith("missing") else FLAGGED, note)
+    target = submitted_dir / submission.student / assignment
+    if not in_place:
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+    job.files = {name: content for name, content in submission.files.items()
+                 if not name.endswith(".ipynb") and not isinstance(content, submissions.TooLarge)}
+    for name, content in found.items():
+        problem = submissions.notebook_problem(content)
+        if problem:
+            outcome.worsen(REJECTED, f"{name}: {problem}")
+            keep = rejected_dir / submission.student / assignment / name
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            keep.write_bytes(bytes(content))
+            continue
+        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
+        notebook_id = name[:-len(".ipynb")]
+        try:
+            for note in tampering(notebook, api, assignment, notebook_id):
+                outcome.worsen(FLAGGED, f"{name}: {note}")
+            sanitized = sanitize(copy.deepcopy(notebook), api, assignment, notebook_id, submission.student)
+        except Exception as exc:  # nbgrader refuses the cell metadata
+            outcome.worsen(REJECTED, f"{name}: nbgrader cannot grade it ({type(exc).__name__}: {str(exc)[:200]})")
+            continue
+        job.notebooks[name] = nbformat.writes(sanitized)
+        if not in_place:
+            (target / name).write_bytes(bytes(content))  # as submitted: nbgrader sanitizes it again
+    if not in_place:
+        for name, content in job.files.items():
+            if name != "timestamp.txt":
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                (target / name).write_bytes(content)
+        stamp = _timestamp(submission.timestamp)
+        if stamp:
+            (target / "timestamp.txt").write_text(stamp)
+        elif submission.timestamp:
+            outcome.worsen(FLAGGED, f"unreadable timestamp {submission.timestamp!r} ignored")
+    return job
+
+
+def _execute_job(job_notebooks: Mapping[str, str], files: Mapping[str, bytes], limits: sandbox.Limits,
+                 hide: list[str], scratch_root: str | None,
+                 runner_process: execution.Runner | None = None) -> dict[str, execution.Execution]:
+    """Run each notebook of one submission in the sandbox (a thread here, or a Dask task).
+
+    On a Dask worker of another machine ``scratch_root`` may not exist: a temp folder is used.
+    """
+    scratch_root = scratch_root if scratch_root and os.path.isdir(scratch_root) else None
+    return {name: execution.run_notebook(text, name, dict(files), limits, hide=hide, scratch_root=scratch_root,
+                                         runner_process=runner_process)
+            for name, text in job_notebooks.items()}
+
+
+def _record(job: _Job, executions: dict[str, execution.Execution], api, assignment: str,
+            executed_dir: Path) -> None:
+    """Hand the executed notebooks to nbgrader's autograde (the gradebook's only writer) for one student."""
+    from nbgrader import utils
+
+    outcome = job.outcome
+    for name, result in executions.items():
+        outcome.seconds += result.seconds
+        if result.stopped:
+            outcome.worsen(STOPPED, f"{name}: {result.stopped}")
+        if result.timed_out:
+            outcome.worsen(FLAGGED, f"{name}: cells {result.timed_out} ran past the per-cell limit and were "
+                                    "interrupted")
+        if result.truncated:
+            outcome.worsen(FLAGGED, f"{name}: output truncated in cells {result.truncated}")
+        executed = nbformat.reads(result.notebook, as_version=4)
+        sanitized = nbformat.reads(job.notebooks[name], as_version=4)
+        if [c.source for c in executed.cells] != [c.source for c in sanitized.cells]:
+            outcome.worsen(FAILED, f"{name}: the executed copy does not match the sanitized notebook")
+            continue
+        executed.metadata = sanitized.metadata
+        path = executed_dir / job.student / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(executed, path)
+        for cell in executed.cells:
+            if utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code":
+                errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+                outcome.errored[(name[:-len(".ipynb")], cell.metadata.nbgrader["grade_id"])] = errored
+    if outcome.status == FAILED:
+        return
+    result = api.autograde(assignment, job.student, force=True, create=True)
+    if not result["success"]:
+        log = (result.get("log") or result.get("error") or "").strip().splitlines()
+        outcome.worsen(FAILED, "nbgrader autograde failed: " + " | ".join(line for line in log[-3:]))
+
+
+def _record_zero(api, assignment: str, student: str) -> None:
+    """Nothing gradable was submitted: record the submission with zero on every question, as nbgrader does."""
+    with api.gradebook as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def grade(assignment: str, submissions_path: str | os.PathLike, *, course_root: Path | None = None,
+          jobs: int = 1, dask_address: str | None = None, limits: sandbox.Limits | None = None,
+          show_hidden_tests: bool = False, db_url: str | None = None, report_dir: Path | None = None,
+          named_regexp: str = submissions.DEFAULT_NAMED_REGEXP, show_progress: bool = True,
+          scratch_dir: Path | None = None) -> GradingReport:
+    """Grade every submission of ``assignment`` under ``submissions_path``; see the module docstring.
+
+    ``scratch_dir`` is where the run keeps its temporary files (default: a new temp
+    folder); it is removed afterwards.
+    """
+    start = time.monotonic()
+    course_root = Path(course_root or course.root()).resolve()
+    if assignment not in course.assignments(course_root):
+        raise GradingError(f"Unknown assignment {assignment!r}; known: {course.assignments(course_root)}")
+    limits = limits or sandbox.Limits()
+    workdir = Path(scratch_dir or tempfile.mkdtemp(prefix="scalingml-grading-"))
+    (workdir / "jobs").mkdir(parents=True, exist_ok=True)
+    executed_dir = workdir / "executed"
+    api = course.nbgrader_api(course_root, **_settings(db_url, executed_dir, show_hidden_tests))
+    coursedir = api.coursedir
+    submitted_dir = Path(coursedir.root) / coursedir.submitted_directory
+    rejected_dir = Path(coursedir.root) / course.GRADING_DIR / "rejected"
+    report_dir = Path(report_dir or Path(coursedir.root) / course.GRADING_DIR / "reports" / assignment)
+    feedback_dir = Path(coursedir.root) / coursedir.feedback_directory
+    source = Path(submissions_path).resolve()
+    in_place = source == submitted_dir.resolve()
+    hide = [str(course_root), str(source), str(workdir)]
+    database = _sqlite_path(coursedir.db_url)
+    if database:
+        hide.append(str(database.parent))
+    try:
+        with course.working_directory(course_root), warnings.catch_warnings():
+            # nbgrader's own gradebook updates trip SQLAlchemy's autoflush warning (harmless, not ours)
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            expected = expected_notebooks(api, assignment)
+            found = submissions.collect(source, assignment, named_regexp=named_regexp)
+            prepared, pending = [], {}
+            with _executor(jobs, dask_address) as executor:
+                for submission in found:  # each starts executing as soon as it is checked
+                    job = _prepare(submission, api, assignment, expected, submitted_dir, in_place, rejected_dir)
+                    prepared.append(job)
+                    if job.notebooks:
+                        pending[executor.submit(_execute_job, job.notebooks, job.files, limits, hide,
+                                       str(workdir / "jobs"))] = job
+                    elif job.outcome.status != FAILED:
+                        _record_zero(api, assignment, job.student)
+                for future in progress(executor.as_completed(pending), total=len(pending),
+                                       desc=f"grading {assignment}", disable=not show_progress):
+                    job = pending[future]
+                    try:
+                        executions = future.result()
+                    except Exception as exc:  # the sandbox itself failed for this submission
+                        job.outcome.worsen(FAILED, f"execution failed: {type(exc).__name__}: {exc}")
+                        continue
+                    _record(job, executions, api, assignment, executed_dir)
+            outcomes = [job.outcome for job in prepared]
+            _feedback(api, assignment, outcomes, Path(coursedir.root) / coursedir.autograded_directory)
+            scores = read_scores(api, assignment)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report = _report(outcomes, scores, report_dir, feedback_dir / "", time.monotonic() - start)
+    return report
+
+
+def _sqlite_path(db_url: str) -> Path | None:
+    return Path(db_url[len("sqlite:///"):]).resolve() if db_url.startswith("sqlite:///") else None
+
+
+class _executor:
+    """``submit(fn, *args)`` and ``as_completed(futures)`` over local threads or a Dask cluster.
+
+    Each local thread keeps one :class:`~scalingml.execution.Runner` process for all its
+    submissions; they are ended on exit.
+    """
+
+    def __init__(self, jobs: int, dask_address: str | None):
+        self.jobs, self.dask_address = max(1, int(jobs)), dask_address
+        self._local, self._runners = threading.local(), []
+
+    def __enter__(self):
+        if self.dask_address:
+            from scalingml import cluster
+
+            self._context = cluster.client(address=self.dask_address)
+            self._dask = self._context.__enter__()
+        else:
+            self._pool = concurrent.futures.ThreadPoolExecutor(self.jobs)
+        return self
+
+    def submit(self, fn, *args):
+        if self.dask_address:
+            return self._dask.submit(fn, *args, pure=False)
+        return self._pool.submit(self._with_runner, fn, *args)
+
+    def as_completed(self, futures):
+        if self.dask_address:
+            from distributed import as_completed
+
+            return as_completed(futures)
+        return concurrent.futures.as_completed(futures)
+
+    def _with_runner(self, fn, *args):
+        if not hasattr(self._local, "runner"):
+            self._local.runner = execution.Runner()
+            self._runners.append(self._local.runner)
+        return fn(*args, runner_process=self._local.runner)
+
+    def __exit__(self, *exc):
+        if self.dask_address:
+            return self._context.__exit__(*exc)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for runner_process in self._runners:
+            runner_process.close()
+        return False
+
+
+def _feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Path) -> None:
+    """nbgrader's HTML feedback for every graded student: one nbgrader run, per student only if it fails."""
+    students = [o for o in outcomes if (autograded_dir / o.student / assignment).is_dir()]
+    if not students or api.generate_feedback(assignment, force=True)["success"]:
+        return
+    for outcome in students:
+        result = api.generate_feedback(assignment, outcome.student, force=True)
+        if not result["success"]:
+            lines = (result.get("log") or "").strip().splitlines()
+            outcome.worsen(FLAGGED, "no feedback: " + (lines[-1] if lines else "nbgrader gave no reason"))
+
+
+def read_scores(api, assignment: str, students: list[str] | None = None) -> pd.DataFrame:
     """Every graded cell's score for every submission of ``assignment`` in the gradebook."""
     rows = []
     with api.gradebook as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
+            if students is not None and submission.student.id not in students:
+                continue
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     rows.append({
@@ -55,31 +486,41 @@ def read_scores(api, assignment: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
-def grade_notebooks(assignment: str, submissions: Mapping[str, Path], *, course_root: Path | None = None,
-                    workdir: Path | None = None) -> pd.DataFrame:
-    """Autograde ``{student_id: notebook_path}`` for ``assignment`` in a scratch course; return scores.
-
-    Each notebook is submitted under the assignment's notebook name (the name of the
-    single notebook in ``solutions/ASSIGNMENT/``). Returns a frame with the columns of
-    :data:`SCORE_COLUMNS`. Raises :class:`GradingError` if nbgrader fails on one.
-    """
-    workdir = scratch_course(assignment, course_root, workdir)
-    notebooks = sorted((workdir / course.SOURCE_DIR / assignment).glob("*.ipynb"))
-    if len(notebooks) != 1:
-        raise ValueError(f"{assignment} has {len(notebooks)} notebooks; grade_notebooks expects exactly one")
-    notebook_name = notebooks[0].name
-    api = course.nbgrader_api(workdir)
-    with course.working_directory(workdir):
-        result = api.generate_assignment(assignment, force=True)
-        if not result["success"]:
-            raise GradingError(f"generate_assignment failed for {assignment}:\n{result.get('log')}")
-        for student, path in submissions.items():
-            target = workdir / course.GRADING_DIR / "submitted" / student / assignment / notebook_name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            with api.gradebook as gradebook:
-                gradebook.update_or_create_student(student)
-            result = api.autograde(assignment, student, force=True, create=True)
-            if not result["success"]:
-                raise GradingError(f"autograde failed for {student}/{assignment}:\n{result.get('log')}")
-    return read_scores(api, assignment)
+def _report(outcomes: list[Outcome], scores: pd.DataFrame, report_dir: Path, feedback_dir: Path,
+            seconds: float) -> GradingReport:
+    """This run's statuses; grades and per-question figures over every student in the gradebook."""
+    totals = scores.groupby("student")[["score", "max_score"]].sum()
+    statuses = pd.DataFrame([{
+        "student": o.student, "status": o.status,
+        "score": float(totals["score"].get(o.student, 0.0)),
+        "max_score": float(totals["max_score"].get(o.student, float("nan"))),
+        "seconds": round(o.seconds, 1), "reasons": "; ".join(o.reasons)} for o in outcomes], columns=STATUS_COLUMNS)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    status_file = report_dir / "statuses.csv"
+    earlier = pd.read_csv(status_file, keep_default_na=False) if status_file.is_file() else statuses.iloc[:0]
+    earlier = earlier[~earlier["student"].isin(statuses["student"])]
+    every_status = pd.concat([earlier, statuses], ignore_index=True).sort_values("student")
+    grades = (totals.reset_index().merge(every_status[["student", "status"]], on="student", how="left")
+              .fillna({"status": "graded earlier"}))
+    errored = pd.DataFrame([{"student": o.student, "notebook": nb, "question": q, "errored": e}
+                            for o in outcomes for (nb, q), e in o.errored.items()],
+                           columns=["student", "notebook", "question", "errored"])
+    errored_file = report_dir / "errored.csv"
+    if errored_file.is_file():
+        before = pd.read_csv(errored_file)
+        errored = pd.concat([before[~before["student"].isin(statuses["student"])], errored], ignore_index=True)
+    autograded = scores[~scores["needs_manual_grade"]].merge(errored, how="left",
+                                                             on=["student", "notebook", "question"])
+    autograded["errored"] = autograded["errored"].fillna(True).astype(bool)  # not executed counts as errored
+    questions = (autograded.assign(full=autograded["score"] >= autograded["max_score"])
+                 .groupby(["notebook", "question"], sort=False)
+                 .agg(max_score=("max_score", "max"), mean_score=("score", "mean"),
+                      full_marks_share=("full", "mean"), errored_share=("errored", "mean"))
+                 .reset_index())[QUESTION_COLUMNS]
+    grades.to_csv(report_dir / "grades.csv", index=False)
+    questions.round(3).to_csv(report_dir / "questions.csv", index=False)
+    every_status.to_csv(status_file, index=False)
+    errored.to_csv(errored_file, index=False)
+    scores.to_csv(report_dir / "scores.csv", index=False)
+    return GradingReport(statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir,
+                         seconds)

@@ -1,0 +1,115 @@
+"""``scalingml check NOTEBOOK``: run one notebook's visible tests in the sandbox and report each question.
+
+Unlike ``nbgrader validate`` (which exits 0 even when tests fail, nbgrader #1908),
+the command exits 1 when any question fails, and 2 when the notebook cannot be read.
+The notebook runs at the ``ci`` profile, as when it is graded, on a scratch copy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from scalingml import execution, sandbox, submissions
+
+RESULT_COLUMNS = ["question", "points", "passed", "reason"]
+
+
+class CheckError(ValueError):
+    """The notebook cannot be checked: the message says why and what to do."""
+
+
+@dataclass
+class CheckReport:
+    """Per-question results, how the code was isolated, and why execution stopped early (if it did)."""
+
+    results: pd.DataFrame
+    isolation: str
+    stopped: str | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(len(self.results)) and bool(self.results["passed"].all())
+
+    @property
+    def score(self) -> tuple[float, float]:
+        earned = self.results.loc[self.results["passed"], "points"].sum()
+        return float(earned), float(self.results["points"].sum())
+
+
+def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
+    """Read a notebook, turning every way it can be unreadable into a :class:`CheckError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckError(f"No notebook at {path}.")
+    size = path.stat().st_size
+    content = submissions.TooLarge(size) if size > submissions.MAX_NOTEBOOK_MB * 2**20 else path.read_bytes()
+    problem = submissions.notebook_problem(content)
+    if problem:
+        raise CheckError(f"{path}: {problem}. Save it again from JupyterLab, or download a fresh copy.")
+    return nbformat.reads(content.decode("utf-8"), as_version=4)
+
+
+def _graded_tests(notebook) -> list[tuple[int, dict]]:
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cells.append((index, meta))
+    return cells
+
+
+def _error(cell) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")[:200]
+    return None
+
+
+def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None) -> CheckReport:
+    """Execute a scratch copy of ``path`` (and the files beside it) in the sandbox; report every test cell.
+
+    The notebook's folder is hidden from the kernel: it works only on the copy.
+    """
+    path = Path(path)
+    notebook = read_notebook(path)
+    tests = _graded_tests(notebook)
+    if not tests:
+        raise CheckError(f"{path} has no graded test cells: is it an assignment notebook from exercises/?")
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    files = {p.relative_to(path.parent).as_posix(): p.read_bytes() for p in path.parent.iterdir()
+             if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 50 * 2**20}
+    result = execution.run_notebook(nbformat.writes(notebook), path.name, files, limits,
+                                    hide=[str(path.parent.resolve())])
+    executed = nbformat.reads(result.notebook, as_version=4)
+    rows = []
+    for index, meta in tests:
+        error = _error(executed.cells[index])
+        rows.append({"question": meta.get("grade_id", f"cell {index}"), "points": float(meta.get("points", 0)),
+                     "passed": error is None, "reason": error or "ok"})
+    notes = [f"cell {index} ran past the {(limits or sandbox.Limits()).cell_timeout} s per-cell limit "
+             "and was interrupted" for index in result.timed_out]
+    notes += [f"cell {index} printed too much: its output was truncated" for index in result.truncated]
+    return CheckReport(pd.DataFrame(rows, columns=RESULT_COLUMNS), result.isolation, result.stopped,
+                       result.seconds, notes)
+
+
+def format_report(report: CheckReport) -> str:
+    """Plain text for the terminal: one line per question, the total, and the isolation used."""
+    lines = [f"{'PASS' if row.passed else 'FAIL'}  {row.question:<24} {row.points:>4g} pt  {row.reason}"
+             for row in report.results.itertuples()]
+    earned, total = report.score
+    lines.append(f"{earned:g} / {total:g} points from visible tests ({report.seconds:.1f} s, "
+                 f"isolation: {report.isolation})")
+    lines += report.notes
+    if report.stopped:
+        lines.append(f"stopped: {report.stopped}")
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""The process that executes one notebook in the sandbox (``python -m scalingml.runner``).
+
+It is started by :func:`scalingml.execution.run_notebook`, never by hand. It is trusted
+code: the learner's code runs in the kernel it starts (behind limits, inside bubblewrap
+where available), not here. After every cell it saves the notebook and a status file,
+so whatever happens later (the kernel dies, the parent ends this process at the
+notebook's wall limit) the cells already run keep their outputs.
+
+Per cell: a timeout, after which the kernel is interrupted and the cell gets a
+``CellTimeoutError`` output; output beyond ``--max-output-kb`` is dropped with a note.
+A watchdog thread ends the kernel if it starts more than ``--processes`` processes
+(``RLIMIT_NPROC`` does not bind root, and counts the whole user, not one submission).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+# jsonschema compiles a lark grammar for IRI formats on import (2.8 s, every process);
+# notebook validation never needs it, and every submission pays it once here.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
+
+from scalingml import sandbox  # noqa: E402
+from scalingml.execution import REPLY  # noqa: E402
+
+TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
+                 "traceback": ["CellTimeoutError: the cell ran past the per-cell time limit and was interrupted"]}
+
+
+class CappedClient(NotebookClient):
+    """A notebook client that keeps at most ``max_output_bytes`` of output per cell."""
+
+    def __init__(self, *args, max_output_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_output_bytes = max_output_bytes
+        self._kept: dict[int, int] = {}
+        self.truncated: set[int] = set()
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "error":  # always kept: errors decide the grade
+            return super().output(outs, msg, display_id, cell_index)
+        if cell_index in self.truncated:
+            return None
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        kept = self._kept.get(cell_index, 0)
+        if kept + size > self.max_output_bytes:
+            self.truncated.add(cell_index)
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"[output truncated: more than {self.max_output_bytes // 1024} kB from this cell]\n"))
+            return None
+        self._kept[cell_index] = kept + size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class ProcessWatchdog(threading.Thread):
+    """Ends the kernel's process tree when it holds more than ``limit`` processes."""
+
+    def __init__(self, pid: int, limit: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.limit, self.interval = pid, limit, interval
+        self.tripped = False
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self._stop_event.wait(self.interval):
+            try:
+                count = len(psutil.Process(self.pid).children(recursive=True))
+            except psutil.NoSuchProcess:
+                return
+            if count > self.limit:
+                self.tripped = True
+                sandbox.end_process_tree(self.pid)
+                return
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+def save(notebook, output: Path, status: dict) -> None:
+    """Write the notebook and its status next to each other, each atomically."""
+    for path, text in ((output, nbformat.writes(notebook)),
+                       (output.with_suffix(".status.json"), json.dumps(status))):
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+
+
+def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_output_bytes: int) -> dict:
+    """Execute every code cell of ``notebook_path`` in the sandboxed kernel; return the status."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    client = CappedClient(notebook, timeout=limits.cell_timeout, allow_errors=True, kernel_name="python3",
+                          interrupt_on_timeout=True, error_on_timeout=TIMEOUT_ERROR, iopub_timeout=4,
+                          kernel_manager_class=sandbox.SandboxedKernelManager, shutdown_kernel="immediate",
+                          max_output_bytes=max_output_bytes,
+                          resources={"metadata": {"path": str(notebook_path.parent)}})
+    status = {"executed": [], "stopped": None, "isolation": sandbox.isolation(), "truncated": []}
+    save(notebook, output, status)
+    watchdog, pid = None, None
+    with client.setup_kernel():
+        begun = time.monotonic()  # the wall limit counts the learner's cells; the parent also bounds the start
+        pid = getattr(client.km.provisioner, "pid", None)
+        if pid:
+            watchdog = ProcessWatchdog(pid, limits.processes)
+            watchdog.start()
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            if time.monotonic() - begun > limits.notebook_timeout:
+                status["stopped"] = f"the notebook ran past its {limits.notebook_timeout} s wall limit"
+                break
+            started = time.monotonic()
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                status["stopped"] = (f"the kernel was ended in cell {index}: it started more than "
+                                     f"{limits.processes} processes" if watchdog and watchdog.tripped else
+                                     f"the kernel died in cell {index} (out of memory, a crash, or the code "
+                                     "exited the kernel)")
+                status["failed_cell"] = index
+                break
+            if time.monotonic() - started >= limits.cell_timeout:
+                status["timed_out"] = [*status.get("timed_out", []), index]
+                cell.outputs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"[interrupted: the cell ran past the {limits.cell_timeout} s per-cell limit]\n"))
+            status["executed"].append(index)
+            status["truncated"] = sorted(client.truncated)
+            save(notebook, output, status)
+        if watchdog:
+            watchdog.stop()
+        if pid:  # the kernel and everything it started, daemons included, while they can still be found
+            sandbox.end_process_tree(pid)
+    save(notebook, output, status)
+    return status
+
+
+def serve() -> int:
+    """Execute notebooks one after another, one JSON job per stdin line; reply on stdout.
+
+    A job gives ``notebook``, ``output``, ``cwd``, ``env`` (the sandbox environment,
+    which replaces this process's) and ``max_output_bytes``. Saves a Python start and
+    imports per notebook; the parent replaces the process after any failure.
+    """
+    for line in sys.stdin:
+        job = json.loads(line)
+        os.environ.clear()
+        os.environ.update(job["env"])
+        os.chdir(job["cwd"])
+        try:
+            execute(Path(job["notebook"]), Path(job["output"]), sandbox.configured_limits(), job["max_output_bytes"])
+            reply = {"ok": True}
+        except Exception as exc:  # reported to the parent, which records it for this submission
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        print(REPLY + json.dumps(reply), flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scalingml.runner")
+    parser.add_argument("notebook", type=Path, nargs="?")
+    parser.add_argument("output", type=Path, nargs="?")
+    parser.add_argument("--max-output-kb", type=int, default=1024)
+    parser.add_argument("--serve", action="store_true", help="read jobs from stdin, one JSON object per line")
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve()
+    if not (args.notebook and args.output):
+        parser.error("give NOTEBOOK and OUTPUT, or --serve")
+    limits = sandbox.configured_limits()
+    start = time.monotonic()
+    status = execute(args.notebook, args.output, limits, args.max_output_kb * 1024)
+    print(json.dumps({**status, "seconds": round(time.monotonic() - start, 2)}))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

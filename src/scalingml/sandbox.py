@@ -1,0 +1,227 @@
+"""Run learners' notebook code in a sandbox: limits always, bubblewrap isolation where it works.
+
+What it always does: a per-cell timeout and a whole-notebook wall limit; memory,
+process-count and file-size limits (``scalingml._limited``); a scratch copy of the
+notebook; and every process the kernel started ended afterwards.
+
+Where ``bwrap`` (Debian package ``bubblewrap``) can create namespaces, the kernel also
+runs inside it: the system read-only, a private ``/tmp``, no network, a private process
+tree that dies with the kernel, and only the scratch folder writable; folders named in
+``hide`` (for example the course's ``solutions/``) are replaced by empty ones.
+:func:`isolation` says which of the two is in force.
+
+Not protected against, even with bubblewrap: code that reads files readable by this
+user outside the hidden folders, and code that tampers with the kernel's own state
+(for example to swallow a failing assertion).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+ENV_PREFIX = "SCALINGML_SANDBOX_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one notebook run."""
+
+    cell_timeout: int = 30
+    notebook_timeout: int = 300
+    memory_mb: int = 4096
+    processes: int = 256
+    file_mb: int = 64
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_path() -> str | None:
+    """The ``bwrap`` executable if it exists *and* can create the namespaces we need here."""
+    path = shutil.which("bwrap")
+    if not path:
+        return None
+    probe = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
+             "--die-with-parent", "--", "true"]
+    try:
+        ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return path if ok else None
+
+
+def isolation() -> str:
+    """``"bubblewrap"`` or ``"limits only"``, for reports."""
+    return "bubblewrap" if bwrap_path() else "limits only"
+
+
+def limited_command(command: list[str], limits: Limits) -> list[str]:
+    """``command`` behind the resource-limit launcher."""
+    return [sys.executable, "-m", "scalingml._limited", "--memory-mb", str(limits.memory_mb),
+            "--processes", str(limits.processes), "--file-mb", str(limits.file_mb), "--", *command]
+
+
+def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), expose: list[Path] = ()) -> list[str]:
+    """``command`` inside bubblewrap: read-only system, private /tmp, no network, only ``scratch`` writable.
+
+    ``hide`` folders are covered with empty ones (files with an empty file); ``expose``
+    folders (inside hidden ones: the Python environment, the package) are then mounted
+    back read-only.
+    """
+    args = [bwrap_path() or "bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in map(Path, hide):
+        if path.is_dir():
+            args += ["--tmpfs", str(path)]
+        elif path.exists():  # a file (a zip of submissions, a gradebook): an empty one in its place
+            args += ["--ro-bind", "/dev/null", str(path)]
+    for folder in expose:
+        if Path(folder).exists():
+            args += ["--ro-bind", str(folder), str(folder)]
+    # ipykernel exits when the pid in JPY_PARENT_PID disappears; in the new pid namespace
+    # it never exists, and --die-with-parent already ends the kernel with its manager.
+    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--setenv", "HOME", str(scratch),
+             "--unsetenv", "JPY_PARENT_PID", "--", *command]
+    return args
+
+
+def sandbox_environment(scratch: Path, limits: Limits, *, hide: list[Path] = (), expose: list[Path] = (),
+                        base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a runner process: only what a kernel needs, plus the sandbox settings.
+
+    Nothing else of the instructor's environment (tokens, database passwords) reaches
+    the learner's code. Scale and thread settings make grading use the ``ci`` profile
+    and one core per submission.
+    """
+    base = os.environ if base is None else base
+    kept = {key: base[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS") if key in base}
+    return {
+        **kept,
+        "HOME": str(scratch),
+        "NBGRADER_EXECUTION": "autograde",
+        "SCALINGML_SCALE": "ci",
+        "SCALINGML_PROGRESS": "0",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **{name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        ENV_PREFIX + "SCRATCH": str(scratch),
+        ENV_PREFIX + "LIMITS": ",".join(str(v) for v in (limits.cell_timeout, limits.notebook_timeout,
+                                                          limits.memory_mb, limits.processes, limits.file_mb)),
+        ENV_PREFIX + "HIDE": os.pathsep.join(str(p) for p in hide),
+        ENV_PREFIX + "EXPOSE": os.pathsep.join(str(p) for p in expose),
+    }
+
+
+def configured_limits() -> Limits:
+    """The limits :func:`sandbox_environment` put in this process's environment."""
+    cell, notebook, memory_mb, processes, file_mb = (int(v) for v in os.environ[ENV_PREFIX + "LIMITS"].split(","))
+    return Limits(cell_timeout=cell, notebook_timeout=notebook, memory_mb=memory_mb, processes=processes,
+                  file_mb=file_mb)
+
+
+def _configured() -> tuple[Path, Limits, list[Path], list[Path]]:
+    scratch = os.environ.get(ENV_PREFIX + "SCRATCH")
+    if not scratch:
+        raise RuntimeError("SandboxedKernelManager runs only in a process started with sandbox_environment()")
+    split = lambda key: [Path(p) for p in os.environ.get(ENV_PREFIX + key, "").split(os.pathsep) if p]  # noqa: E731
+    return Path(scratch), configured_limits(), split("HIDE"), split("EXPOSE")
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs behind resource limits, inside bubblewrap when it works.
+
+    With bubblewrap the kernel has no network, so it talks to us over unix sockets
+    (``ipc`` transport) kept in the scratch folder.
+    """
+
+    def __init__(self, **kwargs):
+        scratch, _, _, _ = _configured()
+        if bwrap_path():
+            kwargs.setdefault("transport", "ipc")
+            # relative to the scratch folder, the working directory of both ends: a unix
+            # socket path must stay under 108 bytes, and temp paths can be longer
+            kwargs.setdefault("ip", ".kernel-ipc")
+            kwargs.setdefault("connection_file", str(scratch / ".kernel-connection.json"))
+        super().__init__(**kwargs)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
+        # cell outputs travel over the kernel's sockets; its own stdout only carries a banner
+        kw.setdefault("stdout", subprocess.DEVNULL)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def interrupt_kernel(self) -> None:
+        # A signal sent from outside reaches bubblewrap, not the kernel inside it; ipykernel
+        # also accepts an interrupt request on its control channel, which always arrives.
+        self._connect_control_socket()
+        self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        command = super().format_kernel_cmd(extra_arguments)
+        scratch, limits, hide, expose = _configured()
+        command = limited_command(command, limits)
+        if bwrap_path():
+            command = bwrap_command(command, scratch, hide=hide, expose=expose)
+        return command
+
+
+def end_process_tree(pid: int, timeout: float = 5.0) -> int:
+    """SIGKILL ``pid``, its process group and every descendant; return how many were signalled.
+
+    Waits (up to ``timeout``) until each is gone or a zombie: zombies hold no resources,
+    and those in another pid namespace are reaped by its init, not by us.
+    """
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        victims = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        victims = []
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:  # no such group, or not ours
+        pass
+    ended = 0
+    for process in victims:
+        try:
+            process.kill()
+            ended += 1
+        except psutil.NoSuchProcess:
+            continue
+    deadline = time.monotonic() + timeout
+    while victims and time.monotonic() < deadline:
+        victims = [p for p in victims if _alive(p)]
+        if victims:
+            time.sleep(0.01)
+    return ended
+
+
+def _alive(process) -> bool:
+    import psutil
+
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def readable_paths() -> list[Path]:
+    """What the kernel must read even inside a hidden folder: Python, the environment, the package, the datasets."""
+    import scalingml
+    from scalingml.datasets import shipped
+
+    package_parent = Path(scalingml.__file__).resolve().parent.parent
+    paths = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_parent]
+    try:
+        paths.append(shipped.data_dir().resolve())
+    except Exception:  # no datasets: the notebook will say so itself
+        pass
+    return list(dict.fromkeys(paths))

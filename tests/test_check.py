@@ -1,0 +1,102 @@
+"""`scalingml check`: honest exit codes and the same sandbox as grading (its hostile cases: test_grade_hostile)."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from scalingml import check, sandbox, submissions
+from tests.notebook_tools import REPO, with_answer
+
+SOLUTION = REPO / "solutions" / "00_welcome" / "00_welcome.ipynb"
+RELEASE = REPO / "exercises" / "00_welcome" / "00_welcome.ipynb"
+FAST = sandbox.Limits(cell_timeout=5, notebook_timeout=60)
+
+
+def with_q1(tmp_path, code: str):
+    """The welcome solution with question 1's answer replaced by ``code`` (question 2 stays correct)."""
+    return with_answer(SOLUTION, {"q1_answer": code}, tmp_path / "submission" / "00_welcome.ipynb")
+
+
+def results(report):
+    return report.results.set_index("question")
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "scalingml", "check", *map(str, args)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_solution_passes_with_exit_code_zero():
+    result = run_cli(SOLUTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 / 3 points" in result.stdout and "PASS  q1_tests" in result.stdout
+    assert f"isolation: {sandbox.isolation()}" in result.stdout
+
+
+def test_blank_release_fails_with_exit_code_one():
+    result = run_cli(RELEASE)
+    assert result.returncode == 1
+    assert "FAIL  q2_tests" in result.stdout and "NotImplementedError" in result.stdout
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"), (b'{"cells": [', "not valid notebook JSON"), (b'{"not": "a notebook"}', "not a valid notebook"),
+])
+def test_unreadable_notebooks_exit_two_with_a_reason(tmp_path, content, message):
+    path = tmp_path / "00_welcome.ipynb"
+    path.write_bytes(content)
+    result = run_cli(path)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_and_huge_notebooks(tmp_path):
+    assert "No notebook" in run_cli(tmp_path / "nope.ipynb").stderr
+    huge = tmp_path / "huge.ipynb"
+    with open(huge, "wb") as handle:
+        handle.truncate((submissions.MAX_NOTEBOOK_MB + 1) * 2**20)
+    with pytest.raises(check.CheckError, match="limit"):
+        check.read_notebook(huge)
+
+
+def test_a_notebook_without_graded_cells_is_refused():
+    with pytest.raises(check.CheckError, match="no graded test cells"):
+        check.check_notebook(REPO / "course" / "00_welcome.ipynb", FAST)
+
+
+def test_infinite_loop_is_interrupted_and_the_other_questions_still_checked(tmp_path):
+    start = time.monotonic()
+    report = check.check_notebook(with_q1(tmp_path, "while True:\n    pass"), FAST)
+    assert time.monotonic() - start < FAST.notebook_timeout + 30
+    assert report.stopped is None and "per-cell limit" in check.format_report(report)
+    table = results(report)
+    assert not table.loc["q1_tests", "passed"] and table.loc["q2_tests", "passed"]
+
+
+def test_kernel_that_exits_is_reported(tmp_path):
+    report = check.check_notebook(with_q1(tmp_path, "import os\nos._exit(3)"), FAST)
+    assert "kernel died" in report.stopped
+    assert not results(report)["passed"].any()
+    assert "kernel died" in check.format_report(report)
+
+
+def test_original_notebook_and_its_folder_are_not_modified(tmp_path):
+    path = with_q1(tmp_path, "open('00_welcome.ipynb', 'w').write('garbage')\n"
+                             "import pathlib\npathlib.Path('new.txt').write_text('x')\nchurn_rate = 0.3")
+    (path.parent / "data.csv").write_text("a,b\n1,2\n")
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    check.check_notebook(path, FAST)
+    assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+
+@pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not available here")
+def test_bwrap_command_hides_folders_and_files_and_skips_missing_paths(tmp_path):
+    folder, file = tmp_path / "solutions", tmp_path / "class.zip"
+    folder.mkdir()
+    file.write_bytes(b"zip")
+    args = sandbox.bwrap_command(["true"], tmp_path / "work", hide=[folder, file, tmp_path / "absent"])
+    assert ["--tmpfs", str(folder)] == args[args.index(str(folder)) - 1:args.index(str(folder)) + 1]
+    assert args[args.index(str(file)) - 2:args.index(str(file))] == ["--ro-bind", "/dev/null"]
+    assert str(tmp_path / "absent") not in args
