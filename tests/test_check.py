@@ -100,3 +100,11 @@ def test_bwrap_command_hides_folders_and_files_and_skips_missing_paths(tmp_path)
     assert ["--tmpfs", str(folder)] == args[args.index(str(folder)) - 1:args.index(str(folder)) + 1]
     assert args[args.index(str(file)) - 2:args.index(str(file))] == ["--ro-bind", "/dev/null"]
     assert str(tmp_path / "absent") not in args
+
+
+def test_skipping_the_slow_optional_import_keeps_notebook_validation_working():
+    code = ("import sys\nfrom scalingml._imports import skip_slow_optional_imports\nskip_slow_optional_imports()\n"
+            "import nbformat\nnbformat.validate(nbformat.v4.new_notebook())\n"
+            "assert sys.modules['rfc3987_syntax'] is None\nprint('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr

@@ -13,7 +13,11 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from scalingml import __version__, check, cluster, course, datasets, doctor, grading, sandbox, scale, submissions
+from scalingml._imports import skip_slow_optional_imports
+
+skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
+
+from scalingml import __version__, cluster, course, datasets, doctor, sandbox, scale, submissions  # noqa: E402
 
 LAB_START_PAGE = "course/00_welcome.ipynb"
 
@@ -63,6 +67,8 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from scalingml import check
+
     report = check.check_notebook(args.notebook, _limits(args))
     print(check.format_report(report))
     return 0 if report.passed else 1
@@ -73,6 +79,8 @@ def _limits(args: argparse.Namespace) -> sandbox.Limits:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from scalingml import grading
+
     address = args.dask or cluster.scheduler_address()
     if address and not args.dask:
         print(f"Grading on the Dask cluster at {address} (DASK_SCHEDULER_ADDRESS)", flush=True)
@@ -92,7 +100,8 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scalingml", description="The scalingml course: lessons, experiments, grading.")
+    parser = argparse.ArgumentParser(prog="scalingml",
+                                     description="The scalingml course: lessons, experiments, grading.")
     parser.add_argument("--version", action="version", version=f"scalingml {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -144,11 +153,8 @@ EXPECTED_ERRORS = (
     cluster.ClusterUnavailableError,
     course.CourseNotFoundError,
     datasets.DatasetError,
-    check.CheckError,
-    grading.GradingError,
-    submissions.SubmissionsError,
-    ValueError,
-    RuntimeError,
+    ValueError,  # check.CheckError, submissions.SubmissionsError
+    RuntimeError,  # grading.GradingError
 )
 
 

@@ -263,7 +263,7 @@ def _prepare(submission: submissions.Submission, api, assignment: str, expected:
             continue
         job.notebooks[name] = nbformat.writes(sanitized)
         if not in_place:
-            (target / name).write_bytes(bytes(content))  # as submitted: nbgrader sanitizes it again
+            (target / name).write_bytes(bytes(content))  # the original, as submitted, for the record
     if not in_place:
         for name, content in job.files.items():
             if name != "timestamp.txt":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -154,8 +155,10 @@ def notebook_problem(content: bytes) -> str | None:
     if not content.strip():
         return "the notebook file is empty (0 bytes)"
     try:
-        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
-        nbformat.validate(notebook)
+        with warnings.catch_warnings():  # notebooks saved by older Jupyter lack cell ids: fine to grade
+            warnings.simplefilter("ignore", nbformat.validator.MissingIDFieldWarning)
+            notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
+            nbformat.validate(notebook)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
         return f"the file is not valid notebook JSON ({type(exc).__name__}: {str(exc)[:120]})"
     except nbformat.ValidationError as exc:
