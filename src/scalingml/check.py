@@ -50,10 +50,10 @@ def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
         raise CheckError(f"No notebook at {path}.")
     size = path.stat().st_size
     content = submissions.TooLarge(size) if size > submissions.MAX_NOTEBOOK_MB * 2**20 else path.read_bytes()
-    problem = submissions.notebook_problem(content)
-    if problem:
-        raise CheckError(f"{path}: {problem}. Save it again from JupyterLab, or download a fresh copy.")
-    return nbformat.reads(content.decode("utf-8"), as_version=4)
+    try:
+        return submissions.parse_notebook(content)
+    except submissions.NotebookProblem as problem:
+        raise CheckError(f"{path}: {problem}. Save it again from JupyterLab, or download a fresh copy.") from None
 
 
 def _graded_tests(notebook) -> list[tuple[int, dict]]:

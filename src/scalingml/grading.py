@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -172,6 +173,8 @@ def sanitize(notebook: nbformat.NotebookNode, api, assignment: str, notebook_id:
                               "student": student}}
     for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
         notebook, resources = step(config=api.config).preprocess(notebook, resources)
+    for cell in notebook.cells:  # cells nbgrader restored come without an id
+        cell.setdefault("id", f"restored-{uuid.uuid4().hex[:12]}")
     return notebook
 
 
@@ -245,14 +248,14 @@ def _prepare(submission: submissions.Submission, api, assignment: str, expected:
     job.files = {name: content for name, content in submission.files.items()
                  if not name.endswith(".ipynb") and not isinstance(content, submissions.TooLarge)}
     for name, content in found.items():
-        problem = submissions.notebook_problem(content)
-        if problem:
+        try:
+            notebook = submissions.parse_notebook(content)
+        except submissions.NotebookProblem as problem:
             outcome.worsen(REJECTED, f"{name}: {problem}")
             keep = rejected_dir / submission.student / assignment / name
             keep.parent.mkdir(parents=True, exist_ok=True)
             keep.write_bytes(bytes(content))
             continue
-        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
         notebook_id = name[:-len(".ipynb")]
         try:
             for note in tampering(notebook, api, assignment, notebook_id):

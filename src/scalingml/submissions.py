@@ -145,26 +145,41 @@ class TooLarge(bytes):
         return obj
 
 
-def notebook_problem(content: bytes) -> str | None:
-    """Why ``content`` cannot be graded as a notebook, or None if it is a readable notebook."""
+class NotebookProblem(ValueError):
+    """A submitted file cannot be graded as a notebook; the message says why, for the learner."""
+
+
+def parse_notebook(content: bytes):
+    """The notebook in ``content``, or :class:`NotebookProblem` saying why it cannot be graded."""
     import nbformat
 
     if isinstance(content, TooLarge):
-        return (f"the notebook is {content.size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_MB} MB limit "
-                "(clear the outputs and resubmit)")
+        raise NotebookProblem(f"the notebook is {content.size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_MB} MB limit "
+                              "(clear the outputs and resubmit)")
     if not content.strip():
-        return "the notebook file is empty (0 bytes)"
+        raise NotebookProblem("the notebook file is empty (0 bytes)")
     try:
         with warnings.catch_warnings():  # notebooks saved by older Jupyter lack cell ids: fine to grade
             warnings.simplefilter("ignore", nbformat.validator.MissingIDFieldWarning)
             notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
             nbformat.validate(notebook)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
-        return f"the file is not valid notebook JSON ({type(exc).__name__}: {str(exc)[:120]})"
+        raise NotebookProblem(f"the file is not valid notebook JSON ({type(exc).__name__}: {str(exc)[:120]})") \
+            from exc
     except nbformat.ValidationError as exc:
-        return f"the file is not a valid notebook ({exc.message[:120]})"
+        raise NotebookProblem(f"the file is not a valid notebook ({exc.message[:120]})") from exc
     except Exception as exc:  # nbformat's readers raise several types for foreign files
-        return f"the file cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:120]})"
+        raise NotebookProblem(f"the file cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:120]})") \
+            from exc
+    return notebook
+
+
+def notebook_problem(content: bytes) -> str | None:
+    """Why ``content`` cannot be graded as a notebook, or None if it can."""
+    try:
+        parse_notebook(content)
+    except NotebookProblem as problem:
+        return str(problem)
     return None
 
 
