@@ -77,7 +77,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
 
     The notebook's folder is hidden from the kernel: it works only on the copy.
     """
-    path = Path(path)
+    path, limits = Path(path), limits or sandbox.Limits()
     notebook = read_notebook(path)
     tests = _graded_tests(notebook)
     if not tests:
@@ -86,7 +86,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     files = {p.relative_to(path.parent).as_posix(): p.read_bytes() for p in path.parent.iterdir()
-             if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 50 * 2**20}
+             if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size <= submissions.MAX_OTHER_FILES_MB * 2**20}
     result = execution.run_notebook(nbformat.writes(notebook), path.name, files, limits,
                                     hide=[str(path.parent.resolve())])
     executed = nbformat.reads(result.notebook, as_version=4)
@@ -95,7 +95,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
         error = _error(executed.cells[index])
         rows.append({"question": meta.get("grade_id", f"cell {index}"), "points": float(meta.get("points", 0)),
                      "passed": error is None, "reason": error or "ok"})
-    notes = [f"cell {index} ran past the {(limits or sandbox.Limits()).cell_timeout} s per-cell limit "
+    notes = [f"cell {index} ran past the {limits.cell_timeout} s per-cell limit "
              "and was interrupted" for index in result.timed_out]
     notes += [f"cell {index} printed too much: its output was truncated" for index in result.truncated]
     return CheckReport(pd.DataFrame(rows, columns=RESULT_COLUMNS), result.isolation, result.stopped,

@@ -39,16 +39,11 @@ class Execution:
     """The executed notebook (JSON text) and what happened."""
 
     notebook: str
-    executed: list[int]
     stopped: str | None
     isolation: str
     seconds: float
     truncated: list[int] = field(default_factory=list)
     timed_out: list[int] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return self.stopped is None
 
 
 def not_run_output(reason: str) -> nbformat.NotebookNode:
@@ -170,5 +165,5 @@ def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str
     executed = set(status["executed"])
     if stopped:
         mark_unexecuted(notebook, executed, stopped)
-    return Execution(nbformat.writes(notebook), sorted(executed), stopped, status["isolation"], seconds,
+    return Execution(nbformat.writes(notebook), stopped, status["isolation"], seconds,
                      status.get("truncated", []), status.get("timed_out", []))

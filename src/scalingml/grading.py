@@ -128,18 +128,22 @@ class GradingReport:
         ])
 
 
+def nbgrader_default(app, trait: str) -> list:
+    """The default value of an nbgrader app's list trait (its preprocessors), as nbgrader ships it."""
+    return list(app.class_traits()[trait].make_dynamic_default())
+
+
 def _settings(db_url: str | None, executed_dir: Path, show_hidden_tests: bool) -> dict:
-    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern,
-                                        LimitOutput, SaveAutoGrades)
+    from nbgrader.converters import Autograde, GenerateFeedback
+    from nbgrader.preprocessors import Execute
 
     settings = {
         "OverwriteCells.add_missing_cells": True,
         "Autograde.sanitize_preprocessors": [],  # done by sanitize() before execution
         "ReplayExecution.executed_directory": str(executed_dir),
-        "Autograde.autograde_preprocessors": [ReplayExecution, IgnorePattern, ClearMetadataPreprocessor,
-                                              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
-        "GenerateFeedback.preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor]
+        "Autograde.autograde_preprocessors": [ReplayExecution if step is Execute else step
+                                              for step in nbgrader_default(Autograde, "autograde_preprocessors")],
+        "GenerateFeedback.preprocessors": nbgrader_default(GenerateFeedback, "preprocessors")
         + ([] if show_hidden_tests else [HideHiddenTests]),
     }
     if db_url:
@@ -166,12 +170,11 @@ def expected_notebooks(api, assignment: str) -> list[str]:
 
 def sanitize(notebook: nbformat.NotebookNode, api, assignment: str, notebook_id: str, student: str):
     """nbgrader's autograde sanitizing steps, applied here: what will be executed and scored."""
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
-                                        OverwriteKernelspec)
+    from nbgrader.converters import Autograde
 
     resources = {"nbgrader": {"db_url": api.coursedir.db_url, "assignment": assignment, "notebook": notebook_id,
                               "student": student}}
-    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
+    for step in nbgrader_default(Autograde, "sanitize_preprocessors"):
         notebook, resources = step(config=api.config).preprocess(notebook, resources)
     for cell in notebook.cells:  # cells nbgrader restored come without an id
         cell.setdefault("id", f"restored-{uuid.uuid4().hex[:12]}")
@@ -469,13 +472,11 @@ def _feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Pat
             outcome.worsen(FLAGGED, "no feedback: " + (lines[-1] if lines else "nbgrader gave no reason"))
 
 
-def read_scores(api, assignment: str, students: list[str] | None = None) -> pd.DataFrame:
+def read_scores(api, assignment: str) -> pd.DataFrame:
     """Every graded cell's score for every submission of ``assignment`` in the gradebook."""
     rows = []
     with api.gradebook as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
-            if students is not None and submission.student.id not in students:
-                continue
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     rows.append({

@@ -1,13 +1,13 @@
-"""The process that executes one notebook in the sandbox (``python -m scalingml.runner``).
+"""The process that executes notebooks in the sandbox (``python -m scalingml.runner``), one at a time.
 
-It is started by :func:`scalingml.execution.run_notebook`, never by hand. It is trusted
+It is started and fed by :class:`scalingml.execution.Runner`, never by hand. It is trusted
 code: the learner's code runs in the kernel it starts (behind limits, inside bubblewrap
 where available), not here. After every cell it saves the notebook and a status file,
 so whatever happens later (the kernel dies, the parent ends this process at the
 notebook's wall limit) the cells already run keep their outputs.
 
 Per cell: a timeout, after which the kernel is interrupted and the cell gets a
-``CellTimeoutError`` output; output beyond ``--max-output-kb`` is dropped with a note.
+``CellTimeoutError`` output; output beyond the job's ``max_output_bytes`` is dropped with a note.
 A watchdog thread ends the kernel if it starts more than ``--processes`` processes
 (``RLIMIT_NPROC`` does not bind root, and counts the whole user, not one submission).
 """
@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from scalingml._imports import skip_slow_optional_imports  # noqa: E402
+from scalingml._imports import skip_slow_optional_imports
 
 skip_slow_optional_imports()  # before nbformat: saves 2.8 s per runner start
 
@@ -129,7 +129,6 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
                                      f"{limits.processes} processes" if watchdog and watchdog.tripped else
                                      f"the kernel died in cell {index} (out of memory, a crash, or the code "
                                      "exited the kernel)")
-                status["failed_cell"] = index
                 break
             if time.monotonic() - started >= limits.cell_timeout:
                 status["timed_out"] = [*status.get("timed_out", []), index]
@@ -169,21 +168,10 @@ def serve() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scalingml.runner")
-    parser.add_argument("notebook", type=Path, nargs="?")
-    parser.add_argument("output", type=Path, nargs="?")
-    parser.add_argument("--max-output-kb", type=int, default=1024)
-    parser.add_argument("--serve", action="store_true", help="read jobs from stdin, one JSON object per line")
-    args = parser.parse_args(argv)
-    if args.serve:
-        return serve()
-    if not (args.notebook and args.output):
-        parser.error("give NOTEBOOK and OUTPUT, or --serve")
-    limits = sandbox.configured_limits()
-    start = time.monotonic()
-    status = execute(args.notebook, args.output, limits, args.max_output_kb * 1024)
-    print(json.dumps({**status, "seconds": round(time.monotonic() - start, 2)}))
-    return 0
+    parser = argparse.ArgumentParser(prog="python -m scalingml.runner", description=serve.__doc__.splitlines()[0])
+    parser.add_argument("--serve", action="store_true", required=True, help="read jobs from stdin (the only mode)")
+    parser.parse_args(argv)
+    return serve()
 
 
 if __name__ == "__main__":  # pragma: no cover

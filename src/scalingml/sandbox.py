@@ -93,16 +93,16 @@ def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), e
     return args
 
 
-def sandbox_environment(scratch: Path, limits: Limits, *, hide: list[Path] = (), expose: list[Path] = (),
-                        base: dict[str, str] | None = None) -> dict[str, str]:
+def sandbox_environment(scratch: Path, limits: Limits, *, hide: list[Path] = (),
+                        expose: list[Path] = ()) -> dict[str, str]:
     """The environment for a runner process: only what a kernel needs, plus the sandbox settings.
 
     Nothing else of the instructor's environment (tokens, database passwords) reaches
     the learner's code. Scale and thread settings make grading use the ``ci`` profile
     and one core per submission.
     """
-    base = os.environ if base is None else base
-    kept = {key: base[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS") if key in base}
+    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS")
+            if key in os.environ}
     return {
         **kept,
         "HOME": str(scratch),
