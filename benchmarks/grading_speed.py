@@ -49,8 +49,7 @@ def serial_nbgrader(course_root: Path, assignment: str, submissions: Path, workd
             notebook.rename(student / assignment / notebook.name)
     course.ensure_scripts_on_path()
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    subprocess.run([*nbgrader, "generate_assignment", assignment, "--force"], cwd=root, check=True,
-                   capture_output=True)
+    subprocess.run([*nbgrader, "generate_assignment", assignment, "--force"], cwd=root, check=True, capture_output=True)
     start = time.perf_counter()
     subprocess.run([*nbgrader, "autograde", assignment, "--create"], cwd=root, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -67,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         submissions = workdir / "submissions"
         make_class(course_root, args.assignment, args.students, submissions)
-        print(f"{args.students} submissions of {args.assignment}; {os.cpu_count()} cores; "
-              f"isolation: {sandbox.isolation()}", flush=True)
+        print(
+            f"{args.students} submissions of {args.assignment}; {os.cpu_count()} cores; "
+            f"isolation: {sandbox.isolation()}",
+            flush=True,
+        )
         serial = serial_nbgrader(course_root, args.assignment, submissions, workdir / "serial")
         print(f"serial nbgrader autograde: {serial:.1f} s ({serial / args.students:.2f} s per submission)", flush=True)
         root = course.scratch_copy([args.assignment], workdir / "parallel", course_root)
@@ -78,13 +80,18 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         report = grading.grade(args.assignment, submissions, course_root=root, jobs=args.jobs, show_progress=False)
         parallel = time.perf_counter() - start
-        print(f"scalingml grade --jobs {args.jobs}: {parallel:.1f} s "
-              f"({parallel / args.students:.2f} s per submission, feedback and reports included)")
+        print(
+            f"scalingml grade --jobs {args.jobs}: {parallel:.1f} s "
+            f"({parallel / args.students:.2f} s per submission, feedback and reports included)"
+        )
         print(f"ratio: {serial / parallel:.2f}x")
         serial_scores = grading.read_scores(course.nbgrader_api(workdir / "serial"), args.assignment)
         key = ["student", "question"]
-        same = (serial_scores.sort_values(key)[key + ["score"]].reset_index(drop=True)
-                .equals(report.scores.sort_values(key)[key + ["score"]].reset_index(drop=True)))
+        same = (
+            serial_scores.sort_values(key)[key + ["score"]]
+            .reset_index(drop=True)
+            .equals(report.scores.sort_values(key)[key + ["score"]].reset_index(drop=True))
+        )
         print(f"same scores in both gradebooks: {same}")
         return 0 if same else 1
     finally:

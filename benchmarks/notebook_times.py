@@ -24,8 +24,11 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args()
     root = course.root()
-    paths = args.notebooks or [*course.lessons(root), *sorted((root / "solutions").rglob("*.ipynb")),
-                               *sorted((root / "exercises").rglob("*.ipynb"))]
+    paths = args.notebooks or [
+        *course.lessons(root),
+        *sorted((root / "solutions").rglob("*.ipynb")),
+        *sorted((root / "exercises").rglob("*.ipynb")),
+    ]
     os.environ["SCALINGML_PROGRESS"] = "0"
     print("| notebook | profile | seconds | errors |\n|---|---|---|---|")
     failed = False
@@ -34,8 +37,11 @@ def main() -> int:
         errors = error_names(notebook)
         released = "exercises" in Path(path).resolve().parts
         failed |= bool(errors) and not released
-        print(f"| {Path(path).resolve().relative_to(root)} | {args.profile} | {seconds:.1f} | "
-              f"{', '.join(sorted(set(errors))) or '-'} |", flush=True)
+        print(
+            f"| {Path(path).resolve().relative_to(root)} | {args.profile} | {seconds:.1f} | "
+            f"{', '.join(sorted(set(errors))) or '-'} |",
+            flush=True,
+        )
     return 1 if failed else 0
 
 

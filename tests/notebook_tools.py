@@ -29,8 +29,9 @@ def grader(cell) -> dict:
 
 def graded_test_cells(notebook) -> list:
     """Autograded test cells (grade, not solution, code)."""
-    return [c for c in notebook.cells if grader(c).get("grade") and not grader(c).get("solution")
-            and c.cell_type == "code"]
+    return [
+        c for c in notebook.cells if grader(c).get("grade") and not grader(c).get("solution") and c.cell_type == "code"
+    ]
 
 
 def with_answer(solution: Path, replacements: dict[str, str], target: Path) -> Path:

@@ -56,8 +56,11 @@ def test_binder_pins_only_what_pyproject_needs():
 def test_binder_python_satisfies_requires_python():
     match = re.fullmatch(r"python-(\d+\.\d+)\s*", (BINDER / "runtime.txt").read_text())
     assert match, "runtime.txt must read python-X.Y"
-    assert Version(match.group(1)) >= Version("3.11"), "nbgrader 0.9.6 needs Python >= 3.11 (repo2docker defaults to 3.10)"
+    assert Version(match.group(1)) >= Version("3.11"), (
+        "nbgrader 0.9.6 needs Python >= 3.11 (repo2docker defaults to 3.10)"
+    )
     from packaging.specifiers import SpecifierSet
+
     assert SpecifierSet(project()["requires-python"]).contains(match.group(1) + ".0")
 
 
@@ -86,8 +89,21 @@ def test_readme_badge_opens_the_welcome_lesson_in_jupyterlab():
 
 def test_wheel_ships_the_datasets(tmp_path):
     """postBuild's non-editable install must still find the data through the package."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path), str(REPO)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+    )
     wheel = next(tmp_path.glob("scalingml-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "scalingml/_shipped_datasets/churn.csv" in names

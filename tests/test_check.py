@@ -24,8 +24,9 @@ def results(report):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "scalingml", "check", *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scalingml", "check", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_solution_passes_with_exit_code_zero():
@@ -41,9 +42,14 @@ def test_blank_release_fails_with_exit_code_one():
     assert "FAIL  q2_tests" in result.stdout and "NotImplementedError" in result.stdout
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"), (b'{"cells": [', "not valid notebook JSON"), (b'{"not": "a notebook"}', "not a valid notebook"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b'{"cells": [', "not valid notebook JSON"),
+        (b'{"not": "a notebook"}', "not a valid notebook"),
+    ],
+)
 def test_unreadable_notebooks_exit_two_with_a_reason(tmp_path, content, message):
     path = tmp_path / "00_welcome.ipynb"
     path.write_bytes(content)
@@ -83,8 +89,11 @@ def test_kernel_that_exits_is_reported(tmp_path):
 
 
 def test_original_notebook_and_its_folder_are_not_modified(tmp_path):
-    path = with_q1(tmp_path, "open('00_welcome.ipynb', 'w').write('garbage')\n"
-                             "import pathlib\npathlib.Path('new.txt').write_text('x')\nchurn_rate = 0.3")
+    path = with_q1(
+        tmp_path,
+        "open('00_welcome.ipynb', 'w').write('garbage')\n"
+        "import pathlib\npathlib.Path('new.txt').write_text('x')\nchurn_rate = 0.3",
+    )
     (path.parent / "data.csv").write_text("a,b\n1,2\n")
     before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
     check.check_notebook(path, FAST)
@@ -97,14 +106,16 @@ def test_bwrap_command_hides_folders_and_files_and_skips_missing_paths(tmp_path)
     folder.mkdir()
     file.write_bytes(b"zip")
     args = sandbox.bwrap_command(["true"], tmp_path / "work", hide=[folder, file, tmp_path / "absent"])
-    assert ["--tmpfs", str(folder)] == args[args.index(str(folder)) - 1:args.index(str(folder)) + 1]
-    assert args[args.index(str(file)) - 2:args.index(str(file))] == ["--ro-bind", "/dev/null"]
+    assert ["--tmpfs", str(folder)] == args[args.index(str(folder)) - 1 : args.index(str(folder)) + 1]
+    assert args[args.index(str(file)) - 2 : args.index(str(file))] == ["--ro-bind", "/dev/null"]
     assert str(tmp_path / "absent") not in args
 
 
 def test_skipping_the_slow_optional_import_keeps_notebook_validation_working():
-    code = ("import sys\nfrom scalingml._imports import skip_slow_optional_imports\nskip_slow_optional_imports()\n"
-            "import nbformat\nnbformat.validate(nbformat.v4.new_notebook())\n"
-            "assert sys.modules['rfc3987_syntax'] is None\nprint('ok')")
+    code = (
+        "import sys\nfrom scalingml._imports import skip_slow_optional_imports\nskip_slow_optional_imports()\n"
+        "import nbformat\nnbformat.validate(nbformat.v4.new_notebook())\n"
+        "assert sys.modules['rfc3987_syntax'] is None\nprint('ok')"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "ok", result.stderr

@@ -12,8 +12,9 @@ from tests.test_cluster import closed_loopback_port
 
 def run_cli(*args, env=None, timeout=60):
     environment = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "scalingml", *args], capture_output=True, text=True,
-                          env=environment, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "scalingml", *args], capture_output=True, text=True, env=environment, timeout=timeout
+    )
 
 
 def test_version():
@@ -25,8 +26,16 @@ def test_doctor_reports_versions_profile_and_embedded_cluster(monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     result = run_cli("doctor")
     assert result.returncode == 0, result.stdout + result.stderr
-    for expected in ("scikit-learn", "pandas", "nbgrader", "cores", "memory", r"scale profile\s+ci", "embedded",
-                     rf"grading sandbox\s+{sandbox.isolation()}"):
+    for expected in (
+        "scikit-learn",
+        "pandas",
+        "nbgrader",
+        "cores",
+        "memory",
+        r"scale profile\s+ci",
+        "embedded",
+        rf"grading sandbox\s+{sandbox.isolation()}",
+    ):
         assert re.search(expected, result.stdout), expected
 
 

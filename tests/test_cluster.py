@@ -61,9 +61,8 @@ def test_unreachable_scheduler_fails_in_bounded_time_with_advice(monkeypatch):
     address = closed_loopback_port()
     monkeypatch.setenv(cluster.ADDRESS_ENV_VAR, address)
     start = time.monotonic()
-    with pytest.raises(cluster.ClusterUnavailableError) as info:
-        with cluster.client(timeout=2):
-            pass
+    with pytest.raises(cluster.ClusterUnavailableError) as info, cluster.client(timeout=2):
+        pass
     assert time.monotonic() - start < 2 + 10
     message = str(info.value)
     assert address in message and "unset DASK_SCHEDULER_ADDRESS" in message

@@ -58,10 +58,15 @@ def test_informative_features_drive_churn_and_noise_does_not():
         assert abs(corr[noise]) < 0.03
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_rows": -1}, "n_rows"), ({"n_rows": 2.5}, "n_rows"), ({"n_rows": 10, "missing_rate": 1.5}, "missing_rate"),
-    ({"n_rows": 10, "label_noise": -0.1}, "label_noise"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_rows": -1}, "n_rows"),
+        ({"n_rows": 2.5}, "n_rows"),
+        ({"n_rows": 10, "missing_rate": 1.5}, "missing_rate"),
+        ({"n_rows": 10, "label_noise": -0.1}, "label_noise"),
+    ],
+)
 def test_generator_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         datasets.make_customers(**kwargs)

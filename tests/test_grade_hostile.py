@@ -26,8 +26,10 @@ SOLUTION = REPO / "solutions" / NAME / f"{NAME}.ipynb"
 LIMITS = sandbox.Limits(cell_timeout=5, notebook_timeout=8, memory_mb=2048, processes=64, file_mb=16)
 MARKER = f"scalingml-test-{uuid.uuid4().hex[:8]}"
 WRONG_Q1 = "churn_rate = -1.0"
-needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None and not os.environ.get("CI"),
-                                 reason="bubblewrap is not installed or cannot create namespaces here")
+needs_bwrap = pytest.mark.skipif(
+    sandbox.bwrap_path() is None and not os.environ.get("CI"),
+    reason="bubblewrap is not installed or cannot create namespaces here",
+)
 
 
 def q1(code):
@@ -41,39 +43,48 @@ def hostile_answers(paths):
         "good": {},
         "wrong": q1(WRONG_Q1),
         "loop": q1("while True:\n    pass"),
-        "stubborn-loop": q1("while True:\n    try:\n        while True:\n            pass\n"
-                            "    except KeyboardInterrupt:\n        pass"),
+        "stubborn-loop": q1(
+            "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass"
+        ),
         "dies": {"q2_answer": "import os\nos._exit(1)"},
         "slow": {"q1_answer": "import time\ntime.sleep(4.5)", "q2_answer": "time.sleep(4.5)"},
         "memory-bomb": q1("hog = bytearray(8 * 2**30)\nchurn_rate = 0.5"),
-        "fork-bomb": q1("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n"
-                        "        time.sleep(120)\n        os._exit(0)"),
+        "fork-bomb": q1(
+            "import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n"
+            "        time.sleep(120)\n        os._exit(0)"
+        ),
         "big-file": q1("with open('big.bin', 'wb') as f:\n    f.write(b'0' * 64 * 2**20)"),
         "chatty": q1("for _ in range(2_000_000):\n    print('x' * 50)"),
-        "outlives": q1(f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
-                       f"'import time; time.sleep(600)', '{MARKER}'], start_new_session=True)\n{WRONG_Q1}"),
+        "outlives": q1(
+            f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
+            f"'import time; time.sleep(600)', '{MARKER}'], start_new_session=True)\n{WRONG_Q1}"
+        ),
         "cheat-gradebook": q1(
             "import sqlite3\n"
             f"try:\n    db = sqlite3.connect({str(paths['gradebook'])!r})\n"
             "    db.execute('UPDATE grade SET auto_score = 99'); db.commit()\nexcept Exception:\n    pass\n"
-            f"{WRONG_Q1}"),
+            f"{WRONG_Q1}"
+        ),
         "read-solution": q1(
             "import json\n"
             f"try:\n    src = json.load(open({str(paths['solution'])!r}))\n"
             "    exec(''.join(next(c for c in src['cells'] if c['metadata'].get('nbgrader', {})"
             ".get('grade_id') == 'q1_answer')['source']))\n"
-            f"except Exception:\n    {WRONG_Q1}"),
+            f"except Exception:\n    {WRONG_Q1}"
+        ),
         "vandal": q1(
             "import shutil, pathlib\n"
             f"for target in {[str(p) for p in paths['victims']]!r}:\n"
             "    shutil.rmtree(target, ignore_errors=True)\n"
             f"for target in {[str(p) for p in paths['writes']]!r}:\n"
             "    try:\n        pathlib.Path(target).write_text('pwned')\n    except OSError:\n        pass\n"
-            f"{WRONG_Q1}"),
+            f"{WRONG_Q1}"
+        ),
         "network": q1(
             "import socket\n"
             f"try:\n    socket.create_connection(('127.0.0.1', {paths['port']}), timeout=3).sendall(b'leak')\n"
-            f"except OSError:\n    pass\n{WRONG_Q1}"),
+            f"except OSError:\n    pass\n{WRONG_Q1}"
+        ),
     }
 
 
@@ -156,7 +167,9 @@ def grade_the_class(tmp):
         (submissions / student).mkdir(parents=True)
         nbformat.write(notebook, submissions / student / f"{NAME}.ipynb")
     files = {
-        "invalid-json": b'{"cells": [', "empty": b"", "not-a-notebook": b'{"hello": "world"}',
+        "invalid-json": b'{"cells": [',
+        "empty": b"",
+        "not-a-notebook": b'{"hello": "world"}',
         "binary": os.urandom(2048),
     }
     for student, content in files.items():
@@ -172,12 +185,21 @@ def grade_the_class(tmp):
 
     before = tree_digest(submissions)
     start = time.monotonic()
-    report = grading.grade(NAME, submissions, course_root=root, jobs=2, limits=LIMITS, show_progress=False,
-                           scratch_dir=tmp / "scratch")
+    report = grading.grade(
+        NAME, submissions, course_root=root, jobs=2, limits=LIMITS, show_progress=False, scratch_dir=tmp / "scratch"
+    )
     seconds = time.monotonic() - start
     listener.running = False
-    return {"report": report, "root": root, "tmp": tmp, "submissions": submissions, "before": before,
-            "seconds": seconds, "connections": listener.connections, "outside": outside}
+    return {
+        "report": report,
+        "root": root,
+        "tmp": tmp,
+        "submissions": submissions,
+        "before": before,
+        "seconds": seconds,
+        "connections": listener.connections,
+        "outside": outside,
+    }
 
 
 def status(graded, student):
@@ -197,10 +219,16 @@ def test_well_behaved_submissions_are_graded_as_usual(graded):
     assert status(graded, "wrong")["status"] == grading.GRADED and score(graded, "wrong") == 2
 
 
-@pytest.mark.parametrize("student, content_problem", [
-    ("invalid-json", "not valid notebook JSON"), ("empty", "empty"), ("not-a-notebook", "not a valid notebook"),
-    ("binary", "not valid notebook JSON"), ("huge", "over the 20 MB limit"),
-])
+@pytest.mark.parametrize(
+    "student, content_problem",
+    [
+        ("invalid-json", "not valid notebook JSON"),
+        ("empty", "empty"),
+        ("not-a-notebook", "not a valid notebook"),
+        ("binary", "not valid notebook JSON"),
+        ("huge", "over the 20 MB limit"),
+    ],
+)
 def test_unreadable_notebooks_are_rejected_with_a_reason_and_score_zero(graded, student, content_problem):
     row = status(graded, student)
     assert row["status"] == grading.REJECTED and content_problem in row["reasons"]
@@ -230,10 +258,15 @@ def test_an_infinite_loop_is_interrupted_and_the_rest_graded(graded):
     assert score(graded, "loop", "q1_tests") == 0 and score(graded, "loop", "q2_tests") == 2
 
 
-@pytest.mark.parametrize("student, why, points", [
-    ("slow", "wall limit", 0), ("stubborn-loop", "wall limit", 0), ("dies", "kernel died", 1),
-    ("fork-bomb", "processes", 0),
-])
+@pytest.mark.parametrize(
+    "student, why, points",
+    [
+        ("slow", "wall limit", 0),
+        ("stubborn-loop", "wall limit", 0),
+        ("dies", "kernel died", 1),
+        ("fork-bomb", "processes", 0),
+    ],
+)
 def test_runs_that_cannot_finish_are_stopped_and_score_only_what_ran(graded, student, why, points):
     row = status(graded, student)
     assert row["status"] == grading.STOPPED and why in row["reasons"]
@@ -276,8 +309,11 @@ def test_no_process_outlives_its_grading(graded):
     leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if MARKER in " ".join(p.info["cmdline"] or [])]
     scratch = str(graded["tmp"] / "scratch")
     # kernels name their connection file there; runners work there
-    ours = [p.pid for p in psutil.process_iter(["cmdline", "cwd"])
-            if scratch in " ".join(p.info["cmdline"] or []) or (p.info["cwd"] or "").startswith(scratch)]
+    ours = [
+        p.pid
+        for p in psutil.process_iter(["cmdline", "cwd"])
+        if scratch in " ".join(p.info["cmdline"] or []) or (p.info["cwd"] or "").startswith(scratch)
+    ]
     assert leftovers == [] and ours == []
 
 

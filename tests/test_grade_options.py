@@ -50,10 +50,17 @@ def test_grading_on_a_dask_cluster_gives_the_same_scores_and_can_show_hidden_tes
     for student, notebook in {"alice": SOLUTION, "bob": RELEASE}.items():
         (tmp_path / "subs" / student).mkdir(parents=True)
         (tmp_path / "subs" / student / f"{NAME}.ipynb").write_bytes(notebook.read_bytes())
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster:
-        report = grading.grade(NAME, tmp_path / "subs", course_root=root, dask_address=cluster.scheduler_address,
-                               show_hidden_tests=True, show_progress=False)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0", silence_logs=logging.ERROR
+    ) as cluster:
+        report = grading.grade(
+            NAME,
+            tmp_path / "subs",
+            course_root=root,
+            dask_address=cluster.scheduler_address,
+            show_hidden_tests=True,
+            show_progress=False,
+        )
     assert scores_by_student(report) == {"alice": 3.0, "bob": 0.0}
     assert (report.statuses["status"] == grading.GRADED).all()
     feedback = (root / "grading" / "feedback" / "alice" / NAME / f"{NAME}.html").read_text()
@@ -61,8 +68,13 @@ def test_grading_on_a_dask_cluster_gives_the_same_scores_and_can_show_hidden_tes
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "scalingml", "grade", *map(str, args)], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "scalingml", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
 def test_cli_prints_the_status_table_and_refuses_bad_input_in_one_line(tmp_path):
@@ -72,9 +84,11 @@ def test_cli_prints_the_status_table_and_refuses_bad_input_in_one_line(tmp_path)
     result = run_cli(NAME, tmp_path / "subs", "--jobs", "1", cwd=root)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "alice" in result.stdout and "graded" in result.stdout and "isolation:" in result.stdout
-    for args, message in [((NAME, tmp_path / "nothing"), "No submissions at"),
-                          (("99_unknown", tmp_path / "subs"), "Unknown assignment"),
-                          ((NAME, tmp_path / "subs", "--dask", "tcp://127.0.0.1:9"), "127.0.0.1:9")]:
+    for args, message in [
+        ((NAME, tmp_path / "nothing"), "No submissions at"),
+        (("99_unknown", tmp_path / "subs"), "Unknown assignment"),
+        ((NAME, tmp_path / "subs", "--dask", "tcp://127.0.0.1:9"), "127.0.0.1:9"),
+    ]:
         result = run_cli(*args, cwd=root)
         assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
         assert "Traceback" not in result.stderr
@@ -99,14 +113,21 @@ def postgres_url():
         for folder in (home, sockets):
             shutil.chown(folder, "postgres")
     initdb, pg_ctl, createdb = tools
-    subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
+    )
     options = f"-k {sockets} -p 55432 -c listen_addresses=''"
-    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(home / "log"), "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(home / "log"), "start"],
+        check=True,
+        capture_output=True,
+    )
     try:
-        subprocess.run([*as_user, createdb, "-h", str(sockets), "-p", "55432", "-U", "postgres", "scalingml"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*as_user, createdb, "-h", str(sockets), "-p", "55432", "-U", "postgres", "scalingml"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+psycopg2://postgres@/scalingml?host={sockets}&port=55432"
     finally:
         subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
@@ -119,8 +140,9 @@ def test_a_postgresql_gradebook_url(tmp_path, postgres_url):
         (tmp_path / "subs" / student).mkdir(parents=True)
         (tmp_path / "subs" / student / f"{NAME}.ipynb").write_bytes(notebook.read_bytes())
     for _ in range(2):  # grading again replaces, never duplicates
-        report = grading.grade(NAME, tmp_path / "subs", course_root=root, db_url=postgres_url, jobs=2,
-                               show_progress=False)
+        report = grading.grade(
+            NAME, tmp_path / "subs", course_root=root, db_url=postgres_url, jobs=2, show_progress=False
+        )
         assert scores_by_student(report) == {"alice": 3.0, "bob": 0.0}
     scores = grading.read_scores(course.nbgrader_api(root, **{"CourseDirectory.db_url": postgres_url}), NAME)
     assert len(scores) == 4 and not (root / "grading" / "gradebook.db").exists()

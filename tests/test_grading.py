@@ -9,7 +9,7 @@ import re
 import pytest
 
 from scalingml import course, grading
-from tests.notebook_tools import REPO, assignment_names, grader, graded_test_cells, read, with_answer
+from tests.notebook_tools import REPO, assignment_names, graded_test_cells, grader, read, with_answer
 from tests.wrong_answers import WRONG_ANSWERS
 
 
@@ -29,8 +29,14 @@ def grade_class(name, notebooks, tmp_path, **options):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(notebook.read_bytes())
     options.setdefault("jobs", 1)
-    return grading.grade(name, tmp_path / "submissions", course_root=root, show_progress=False,
-                         scratch_dir=tmp_path / "scratch", **options)
+    return grading.grade(
+        name,
+        tmp_path / "submissions",
+        course_root=root,
+        show_progress=False,
+        scratch_dir=tmp_path / "scratch",
+        **options,
+    )
 
 
 @pytest.mark.notebook

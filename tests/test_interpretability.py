@@ -15,8 +15,12 @@ def fitted():
 
 def test_feature_truth_labels_noise_and_regions():
     truth = interpretability.feature_truth(["noise_3", "region_west", "tenure_months", "plan_premium"])
-    assert truth.to_dict() == {"noise_3": "noise", "region_west": "noise", "tenure_months": "informative",
-                               "plan_premium": "informative"}
+    assert truth.to_dict() == {
+        "noise_3": "noise",
+        "region_west": "noise",
+        "tenure_months": "informative",
+        "plan_premium": "informative",
+    }
 
 
 def test_permutation_importance_recovers_the_truth_for_both_families(fitted):
@@ -32,6 +36,7 @@ def test_permutation_importance_recovers_the_truth_for_both_families(fitted):
 
 def test_flag_important_uses_std_and_floor():
     import pandas as pd
+
     frame = pd.DataFrame({"importance_mean": [0.1, 0.004, 0.03], "importance_std": [0.01, 0.0, 0.02]})
     assert interpretability.flag_important(frame).tolist() == [True, False, False]
 
@@ -46,7 +51,8 @@ def test_partial_dependence_rises_with_support_tickets(fitted):
 
 def test_explanation_cost_measures_each_size_it_can(fitted):
     models, X_test, y_test = fitted
-    cost = interpretability.explanation_cost(models["logistic regression"], X_test, y_test,
-                                             [100, 400, 10 ** 9], n_repeats=1)
+    cost = interpretability.explanation_cost(
+        models["logistic regression"], X_test, y_test, [100, 400, 10**9], n_repeats=1
+    )
     assert cost["n"].tolist() == [100, 400], "sizes beyond the data are skipped"
     assert (cost["seconds"] > 0).all()

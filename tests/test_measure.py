@@ -74,8 +74,9 @@ def test_measure_scaling_frame_is_tidy_and_times_only_run():
         __import__("time").sleep(0.02)  # must not be timed
         return list(range(n))
 
-    frame = measure.measure_scaling(setup, lambda xs: calls.append(len(xs)), [10, 20], repeat=2,
-                                    label="append", show_progress=False)
+    frame = measure.measure_scaling(
+        setup, lambda xs: calls.append(len(xs)), [10, 20], repeat=2, label="append", show_progress=False
+    )
     assert list(frame.columns) == measure.SCALING_COLUMNS
     assert frame["n"].tolist() == [10, 10, 20, 20]
     assert calls == [10, 10, 20, 20]
@@ -84,8 +85,9 @@ def test_measure_scaling_frame_is_tidy_and_times_only_run():
 
 
 def test_measure_scaling_with_memory_grows_with_n():
-    frame = measure.measure_scaling(lambda n: n, lambda n: np.ones(n).sum(), [10**5, 10**6],
-                                    memory="tracemalloc", show_progress=False)
+    frame = measure.measure_scaling(
+        lambda n: n, lambda n: np.ones(n).sum(), [10**5, 10**6], memory="tracemalloc", show_progress=False
+    )
     small, large = frame.groupby("n")["peak_mb"].first()
     assert large > 5 * small
 
@@ -135,6 +137,7 @@ def test_fit_power_law_last_uses_only_the_largest_sizes():
 
 def test_time_call_with_cpu_clock_ignores_sleeping():
     import time
+
     wall = measure.time_call(time.sleep, 0.05, repeat=1).best
     cpu = measure.time_call(time.sleep, 0.05, repeat=1, clock=time.process_time).best
     assert wall >= 0.045 and cpu < 0.02

@@ -10,7 +10,7 @@ import pytest
 
 from scalingml import course
 from scalingml.notebooks import error_names, execute
-from tests.notebook_tools import FOLDERS, REPO, assignment_names, grader, graded_test_cells, notebooks, read
+from tests.notebook_tools import FOLDERS, REPO, assignment_names, graded_test_cells, grader, notebooks, read
 
 ALL_NOTEBOOKS = [p for folder in FOLDERS for p in notebooks(folder)]
 EXPECTED_RELEASE_ERRORS = {"NotImplementedError", "AssertionError", "NameError"}
@@ -18,8 +18,11 @@ EXPECTED_RELEASE_ERRORS = {"NotImplementedError", "AssertionError", "NameError"}
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(REPO)))
 def test_notebook_is_stored_without_outputs(path):
-    dirty = [i for i, c in enumerate(read(path).cells)
-             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(read(path).cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; clear them before committing"
 
 
@@ -66,8 +69,9 @@ def test_assignment_cells_follow_nbgrader_conventions(name):
 def test_exercises_are_exactly_what_nbgrader_generates_now(tmp_path):
     """exercises/ is only ever generated from solutions/ (nbgrader's output is byte-deterministic)."""
     shutil.copy2(REPO / "nbgrader_config.py", tmp_path)
-    shutil.copytree(REPO / "solutions", tmp_path / "solutions",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        REPO / "solutions", tmp_path / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
     course.release(course_root=tmp_path)
     comparison = filecmp.dircmp(REPO / "exercises", tmp_path / "exercises", ignore=[".ipynb_checkpoints"])
     stale = []

@@ -26,11 +26,14 @@ def test_summary_gap_is_train_minus_validation(noisy):
     assert deep.train_mean > shallow.train_mean and deep.gap > shallow.gap + 0.1
 
 
-@pytest.mark.parametrize("rows, expected_max, expected_1se", [
-    ([(1, 0.70, 0.01), (2, 0.79, 0.01), (3, 0.80, 0.02)], 3, 2),
-    ([(1, 0.50, 0.01), (2, 0.90, 0.00), (3, 0.89, 0.05)], 2, 2),
-    ([(5, 0.80, 0.05), (1, 0.76, 0.01), (3, 0.70, 0.01)], 5, 1),
-])
+@pytest.mark.parametrize(
+    "rows, expected_max, expected_1se",
+    [
+        ([(1, 0.70, 0.01), (2, 0.79, 0.01), (3, 0.80, 0.02)], 3, 2),
+        ([(1, 0.50, 0.01), (2, 0.90, 0.00), (3, 0.89, 0.05)], 2, 2),
+        ([(5, 0.80, 0.05), (1, 0.76, 0.01), (3, 0.70, 0.01)], 5, 1),
+    ],
+)
 def test_selection_rules(rows, expected_max, expected_1se):
     summary = pd.DataFrame(rows, columns=["param", "validation_mean", "validation_sem"])
     assert overfitting.best_by_max(summary) == expected_max
@@ -38,8 +41,9 @@ def test_selection_rules(rows, expected_max, expected_1se):
 
 
 def test_learning_curve_gap_narrows_with_more_rows(noisy):
-    learning = overfitting.summarise_curve(overfitting.learning_curve_frame(
-        *noisy, cv=3, estimator=DecisionTreeClassifier(max_depth=8, random_state=0)))
+    learning = overfitting.summarise_curve(
+        overfitting.learning_curve_frame(*noisy, cv=3, estimator=DecisionTreeClassifier(max_depth=8, random_state=0))
+    )
     assert learning["param"].is_monotonic_increasing
     assert learning["gap"].iloc[-1] < learning["gap"].iloc[0]
 
@@ -65,7 +69,8 @@ def test_at_small_the_validation_curve_shows_a_real_overfitting_gap():
     profile = scale.get_profile("small")
     X, y = customer_xy(profile.n_rows, seed=0, label_noise=0.1)
     summary = overfitting.summarise_curve(
-        overfitting.complexity_curve(X, y, param_range=[3, 5, 8, 20], cv=profile.cv_folds)).set_index("param")
+        overfitting.complexity_curve(X, y, param_range=[3, 5, 8, 20], cv=profile.cv_folds)
+    ).set_index("param")
     chosen = overfitting.best_by_one_standard_error(summary.reset_index())
     assert chosen < 20
     assert summary.loc[20, "gap"] > 0.2

@@ -54,6 +54,5 @@ def test_using_restores_previous_value(monkeypatch):
     with scale.using("large"):
         assert scale.active().name == "large"
     assert scale.active().name == "ci"
-    with pytest.raises(scale.UnknownProfileError):
-        with scale.using("nope"):
-            pass
+    with pytest.raises(scale.UnknownProfileError), scale.using("nope"):
+        pass

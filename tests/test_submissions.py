@@ -23,8 +23,15 @@ def by_student(found):
 
 
 def test_one_folder_per_student_with_or_without_the_assignment_folder(tmp_path):
-    write(tmp_path, {f"alice/{NB}": VALID, f"bob/00_welcome/{NB}": VALID, "bob/00_welcome/timestamp.txt":
-                     b"2026-11-20 17:05:00", "bob/00_welcome/data/extra.csv": b"a\n1\n"})
+    write(
+        tmp_path,
+        {
+            f"alice/{NB}": VALID,
+            f"bob/00_welcome/{NB}": VALID,
+            "bob/00_welcome/timestamp.txt": b"2026-11-20 17:05:00",
+            "bob/00_welcome/data/extra.csv": b"a\n1\n",
+        },
+    )
     found = by_student(submissions.collect(tmp_path, "00_welcome"))
     assert set(found) == {"alice", "bob"}
     assert found["alice"].notebooks() == [NB]
@@ -38,8 +45,13 @@ def test_a_single_student_folder_is_not_mistaken_for_a_wrapper(tmp_path):
 
 
 def test_zip_collect_file_names(tmp_path):
-    write(tmp_path, {f"00_welcome_alice_attempt_2026-11-20-17-05-00_{NB}": VALID,
-                     f"00_welcome_bob_attempt_2026-11-21-09-00-00_{NB}": VALID})
+    write(
+        tmp_path,
+        {
+            f"00_welcome_alice_attempt_2026-11-20-17-05-00_{NB}": VALID,
+            f"00_welcome_bob_attempt_2026-11-21-09-00-00_{NB}": VALID,
+        },
+    )
     found = by_student(submissions.collect(tmp_path, "00_welcome"))
     assert found["alice"].notebooks() == [NB] and found["alice"].timestamp == "2026-11-20-17-05-00"
 
@@ -63,12 +75,15 @@ def test_a_zip_with_paths_outside_it_is_refused(tmp_path):
         submissions.collect(archive, "00_welcome")
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: None, "No submissions at"),
-    (lambda p: p.write_text("not a zip"), "not a zip archive"),
-    (lambda p: p.mkdir(), "No submissions found"),
-    (lambda p: write(p, {"stray.ipynb": VALID}), "give --named-regexp"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: None, "No submissions at"),
+        (lambda p: p.write_text("not a zip"), "not a zip archive"),
+        (lambda p: p.mkdir(), "No submissions found"),
+        (lambda p: write(p, {"stray.ipynb": VALID}), "give --named-regexp"),
+    ],
+)
 def test_unusable_submission_folders_say_what_to_do(tmp_path, make, message):
     target = tmp_path / "subs"
     make(target)
@@ -82,10 +97,16 @@ def test_unsafe_student_ids_are_a_problem_not_a_crash(tmp_path):
     assert found["bad name!"].problems and not found["alice"].problems
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"), (b"{oops", "not valid notebook JSON"), (b'{"a": 1}', "not a valid notebook"),
-    (bytes(range(256)), "not valid notebook JSON"), (submissions.TooLarge(30 * 2**20), "over the 20 MB limit"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"{oops", "not valid notebook JSON"),
+        (b'{"a": 1}', "not a valid notebook"),
+        (bytes(range(256)), "not valid notebook JSON"),
+        (submissions.TooLarge(30 * 2**20), "over the 20 MB limit"),
+    ],
+)
 def test_notebook_problems(content, message):
     assert message in submissions.notebook_problem(content)
     assert submissions.notebook_problem(VALID) is None

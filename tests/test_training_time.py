@@ -29,8 +29,7 @@ def test_amdahl_bound():
 
 def test_speedup_frame_columns_and_baseline():
     X, y = customer_xy(400, seed=0)
-    frame = training_time.speedup_frame(RandomForestClassifier(n_estimators=4, random_state=0), X, y, [1, 2],
-                                        repeat=1)
+    frame = training_time.speedup_frame(RandomForestClassifier(n_estimators=4, random_state=0), X, y, [1, 2], repeat=1)
     assert list(frame.columns) == ["n_jobs", "seconds", "speedup", "efficiency"]
     assert frame.loc[0, "speedup"] == 1.0
     assert frame["efficiency"].tolist() == pytest.approx((frame["speedup"] / frame["n_jobs"]).tolist())
@@ -47,7 +46,7 @@ def test_fit_time_curves_scale_sizes_per_estimator():
 def test_dask_backend_search_matches_the_local_one(monkeypatch):
     monkeypatch.delenv(cluster.ADDRESS_ENV_VAR, raising=False)
     X, y = customer_xy(300, seed=0)
-    grid = training_time.search_grid("ci")
+    grid = training_time.search_grid(scale.get_profile("ci"))
     _, local_best, local_score = training_time.grid_search(X, y, grid=grid, n_estimators=5)
     with cluster.client(scale.get_profile("ci")):
         _, dask_best, dask_score = training_time.grid_search(X, y, grid=grid, n_estimators=5, backend="dask")
@@ -63,15 +62,13 @@ def small_curves():
     """
     profile = scale.get_profile("small")
     estimators = training_time.reference_estimators()
-    return estimators, training_time.fit_time_curves(estimators, profile.sizes(5), repeat=3,
-                                                     clock=time.process_time)
+    return estimators, training_time.fit_time_curves(estimators, profile.sizes(5), repeat=3, clock=time.process_time)
 
 
 @pytest.mark.timing
 def test_at_small_fitted_exponents_order_estimators_by_known_complexity(small_curves):
     estimators, curves = small_curves
-    fits = measure.fit_power_law(curves, last=training_time.FORECAST_POINTS,
-                                 statistic=training_time.FORECAST_STATISTIC)
+    fits = measure.fit_power_law(curves, last=training_time.FORECAST_POINTS, statistic=training_time.FORECAST_STATISTIC)
     measured_order = fits.sort_values("k")["label"].tolist()
     known_order = sorted(estimators, key=lambda label: estimators[label].known_exponent)
     assert measured_order == known_order, fits

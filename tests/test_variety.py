@@ -16,8 +16,12 @@ def test_sources_disagree_on_keys_units_and_spellings(sources):
 
 
 def test_region_spellings_normalise():
-    assert variety.normalise_region(pd.Series(["North", "north ", "N", "EAST"])).tolist() == \
-        ["north", "north", "north", "east"]
+    assert variety.normalise_region(pd.Series(["North", "north ", "N", "EAST"])).tolist() == [
+        "north",
+        "north",
+        "north",
+        "east",
+    ]
 
 
 def test_units_are_converted(sources):

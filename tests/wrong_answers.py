@@ -24,7 +24,8 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer(
             "churn rate as a percentage",
             {"q1_answer": "churn_rate = float(datasets.load('churn')['churned'].mean() * 100)"},
-            loses=("q1_tests",), keeps=("q2_tests",),
+            loses=("q1_tests",),
+            keeps=("q2_tests",),
         ),
         WrongAnswer(
             "churn rate of the first 100 rows only",
@@ -34,146 +35,184 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer(
             "ratio of ratios instead of a ratio of logarithms",
             {"q2_answer": "def scaling_exponent(n1, t1, n2, t2):\n    return (t2 / t1) / (n2 / n1)"},
-            loses=("q2_tests",), keeps=("q1_tests",),
+            loses=("q2_tests",),
+            keeps=("q1_tests",),
         ),
         WrongAnswer(
             "assumes the points are in increasing order and takes an absolute value",
-            {"q2_answer": "def scaling_exponent(n1, t1, n2, t2):\n"
-                          "    return abs(math.log(t2 / t1)) / abs(math.log(n2 / n1)) if t2 != t1 else 1.0"},
+            {
+                "q2_answer": "def scaling_exponent(n1, t1, n2, t2):\n"
+                "    return abs(math.log(t2 / t1)) / abs(math.log(n2 / n1)) if t2 != t1 else 1.0"
+            },
             loses=("q2_tests",),
         ),
     ],
     "02_model_complexity": [
         WrongAnswer(
             "picks the best mean instead of applying the one-standard-error rule",
-            {"q1_answer": "def choose_depth(summary):\n"
-                          "    return summary.loc[summary['validation_mean'].idxmax(), 'param']"},
-            loses=("q1_tests",), keeps=("q2_tests", "q3_tests", "q4_tests"),
+            {
+                "q1_answer": "def choose_depth(summary):\n"
+                "    return summary.loc[summary['validation_mean'].idxmax(), 'param']"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests"),
         ),
         WrongAnswer(
             "uses the largest standard error instead of the best row's",
-            {"q1_answer": "def choose_depth(summary):\n"
-                          "    best = summary['validation_mean'].max()\n"
-                          "    ok = summary[summary['validation_mean'] >= best - summary['validation_sem'].max()]\n"
-                          "    return ok['param'].min()"},
+            {
+                "q1_answer": "def choose_depth(summary):\n"
+                "    best = summary['validation_mean'].max()\n"
+                "    ok = summary[summary['validation_mean'] >= best - summary['validation_sem'].max()]\n"
+                "    return ok['param'].min()"
+            },
             loses=("q1_tests",),
         ),
         WrongAnswer(
             "takes the deepest model within one standard error",
-            {"q1_answer": "def choose_depth(summary):\n"
-                          "    best = summary.loc[summary['validation_mean'].idxmax()]\n"
-                          "    ok = summary[summary['validation_mean'] >= best['validation_mean'] - best['validation_sem']]\n"
-                          "    return ok['param'].max()"},
+            {
+                "q1_answer": "def choose_depth(summary):\n"
+                "    best = summary.loc[summary['validation_mean'].idxmax()]\n"
+                "    ok = summary[summary['validation_mean'] >= best['validation_mean'] - best['validation_sem']]\n"
+                "    return ok['param'].max()"
+            },
             loses=("q1_tests",),
         ),
         WrongAnswer(
             "calls only negative importances noise",
-            {"q2_answer": "def noise_features(importances):\n"
-                          "    return sorted(importances.loc[importances['importance_mean'] <= 0, 'feature'])"},
-            loses=("q2_tests",), keeps=("q1_tests", "q3_tests", "q4_tests"),
+            {
+                "q2_answer": "def noise_features(importances):\n"
+                "    return sorted(importances.loc[importances['importance_mean'] <= 0, 'feature'])"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests"),
         ),
         WrongAnswer(
             "strict inequalities at the bounds",
-            {"q2_answer": "def noise_features(importances):\n"
-                          "    m, s = importances['importance_mean'], importances['importance_std']\n"
-                          "    return sorted(importances.loc[(m < 2 * s) | (m < 0.005), 'feature'])"},
+            {
+                "q2_answer": "def noise_features(importances):\n"
+                "    m, s = importances['importance_mean'], importances['importance_std']\n"
+                "    return sorted(importances.loc[(m < 2 * s) | (m < 0.005), 'feature'])"
+            },
             loses=("q2_tests",),
         ),
         WrongAnswer(
             "exponent from the two end points only",
-            {"q3_answer": "def fit_power_law(n, seconds):\n"
-                          "    n, t = np.asarray(n, float), np.asarray(seconds, float)\n"
-                          "    k = math.log(t[-1] / t[0]) / math.log(n[-1] / n[0])\n"
-                          "    return float(t[0] / n[0] ** k), float(k)\n\n"
-                          "def forecast(a, k, n):\n    return a * n ** k"},
-            loses=("q3_tests",), keeps=("q1_tests", "q2_tests", "q4_tests"),
+            {
+                "q3_answer": "def fit_power_law(n, seconds):\n"
+                "    n, t = np.asarray(n, float), np.asarray(seconds, float)\n"
+                "    k = math.log(t[-1] / t[0]) / math.log(n[-1] / n[0])\n"
+                "    return float(t[0] / n[0] ** k), float(k)\n\n"
+                "def forecast(a, k, n):\n    return a * n ** k"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests", "q4_tests"),
         ),
         WrongAnswer(
             "straight line in linear space instead of log-log",
-            {"q3_answer": "def fit_power_law(n, seconds):\n"
-                          "    k, a = np.polyfit(n, seconds, 1)\n    return float(a), float(k)\n\n"
-                          "def forecast(a, k, n):\n    return a + k * n"},
+            {
+                "q3_answer": "def fit_power_law(n, seconds):\n"
+                "    k, a = np.polyfit(n, seconds, 1)\n    return float(a), float(k)\n\n"
+                "def forecast(a, k, n):\n    return a + k * n"
+            },
             loses=("q3_tests",),
         ),
         WrongAnswer(
             "efficiency not divided by p, serial fraction as 1 - S/p",
-            {"q4_answer": "def parallel_report(t1, tp, p):\n"
-                          "    s = t1 / tp\n    serial = 1 - s / p\n"
-                          "    return {'speedup': s, 'efficiency': s, 'serial_fraction': serial,\n"
-                          "            'max_speedup': math.inf if serial == 0 else 1 / serial}"},
-            loses=("q4_tests",), keeps=("q1_tests", "q2_tests", "q3_tests"),
+            {
+                "q4_answer": "def parallel_report(t1, tp, p):\n"
+                "    s = t1 / tp\n    serial = 1 - s / p\n"
+                "    return {'speedup': s, 'efficiency': s, 'serial_fraction': serial,\n"
+                "            'max_speedup': math.inf if serial == 0 else 1 / serial}"
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests"),
         ),
         WrongAnswer(
             "right efficiency, serial fraction as 1 - efficiency",
-            {"q4_answer": "def parallel_report(t1, tp, p):\n"
-                          "    s = t1 / tp\n    serial = 1 - s / p\n"
-                          "    return {'speedup': s, 'efficiency': s / p, 'serial_fraction': serial,\n"
-                          "            'max_speedup': math.inf if serial == 0 else 1 / serial}"},
+            {
+                "q4_answer": "def parallel_report(t1, tp, p):\n"
+                "    s = t1 / tp\n    serial = 1 - s / p\n"
+                "    return {'speedup': s, 'efficiency': s / p, 'serial_fraction': serial,\n"
+                "            'max_speedup': math.inf if serial == 0 else 1 / serial}"
+            },
             loses=("q4_tests",),
         ),
     ],
     "01_data_management": [
         WrongAnswer(
             "forgets that customer ids must be unique",
-            {"q1_answer": "my_schema = pa.DataFrameSchema({\n"
-                          "    'customer_id': pa.Column(int),\n"
-                          "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
-                          "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
-                          "    'tenure_months': pa.Column(float, pa.Check.in_range(0, 600)),\n"
-                          "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
-                          "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
-                          "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10)),\n})"},
-            loses=("q1_tests",), keeps=("q2_tests", "q3_tests"),
+            {
+                "q1_answer": "my_schema = pa.DataFrameSchema({\n"
+                "    'customer_id': pa.Column(int),\n"
+                "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
+                "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
+                "    'tenure_months': pa.Column(float, pa.Check.in_range(0, 600)),\n"
+                "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
+                "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
+                "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10)),\n})"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests"),
         ),
         WrongAnswer(
             "over-strict bounds that flag clean customers (satisfaction above 0, tenure above 0)",
-            {"q1_answer": "my_schema = pa.DataFrameSchema({\n"
-                          "    'customer_id': pa.Column(int, unique=True),\n"
-                          "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
-                          "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
-                          "    'tenure_months': pa.Column(float, pa.Check.gt(0)),\n"
-                          "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
-                          "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
-                          "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10, include_min=False)),\n})"},
+            {
+                "q1_answer": "my_schema = pa.DataFrameSchema({\n"
+                "    'customer_id': pa.Column(int, unique=True),\n"
+                "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
+                "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
+                "    'tenure_months': pa.Column(float, pa.Check.gt(0)),\n"
+                "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
+                "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
+                "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10, include_min=False)),\n})"
+            },
             loses=("q1_tests",),
         ),
         WrongAnswer(
             "loads every partition, then calls partial_fit once",
-            {"q2_answer": "from sklearn.linear_model import SGDClassifier\n"
-                          "from sklearn.preprocessing import StandardScaler\n\n"
-                          "def train_in_chunks(folder):\n"
-                          "    frame = pd.concat([f for _, f in datasets.read_partitions(folder)], ignore_index=True)\n"
-                          "    X, y = customer_features(frame)\n"
-                          "    scaler = StandardScaler().partial_fit(X)\n"
-                          "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
-                          "    for _ in range(3):\n"
-                          "        model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
-                          "    return scaler, model"},
-            loses=("q2_tests",), keeps=("q1_tests", "q3_tests"),
+            {
+                "q2_answer": "from sklearn.linear_model import SGDClassifier\n"
+                "from sklearn.preprocessing import StandardScaler\n\n"
+                "def train_in_chunks(folder):\n"
+                "    frame = pd.concat([f for _, f in datasets.read_partitions(folder)], ignore_index=True)\n"
+                "    X, y = customer_features(frame)\n"
+                "    scaler = StandardScaler().partial_fit(X)\n"
+                "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
+                "    for _ in range(3):\n"
+                "        model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
+                "    return scaler, model"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests"),
         ),
         WrongAnswer(
             "fits the scaler on the first partition only",
-            {"q2_answer": "from sklearn.linear_model import SGDClassifier\n"
-                          "from sklearn.preprocessing import StandardScaler\n\n"
-                          "def train_in_chunks(folder):\n"
-                          "    parts = datasets.read_partitions(folder)\n"
-                          "    scaler = StandardScaler().fit(customer_features(next(parts)[1])[0])\n"
-                          "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
-                          "    for _ in range(3):\n"
-                          "        for _, frame in datasets.read_partitions(folder):\n"
-                          "            X, y = customer_features(frame)\n"
-                          "            model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
-                          "    return scaler, model"},
+            {
+                "q2_answer": "from sklearn.linear_model import SGDClassifier\n"
+                "from sklearn.preprocessing import StandardScaler\n\n"
+                "def train_in_chunks(folder):\n"
+                "    parts = datasets.read_partitions(folder)\n"
+                "    scaler = StandardScaler().fit(customer_features(next(parts)[1])[0])\n"
+                "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
+                "    for _ in range(3):\n"
+                "        for _, frame in datasets.read_partitions(folder):\n"
+                "            X, y = customer_features(frame)\n"
+                "            model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
+                "    return scaler, model"
+            },
             loses=("q2_tests",),
         ),
         WrongAnswer(
             "match rate relative to the events instead of the CRM",
-            {"q3_answer": "def customer_id_from_ref(refs):\n"
-                          "    return refs.str.extract(r'(\\d+)\\s*$', expand=False).astype(np.int64)\n\n"
-                          "def match_rate(crm_ids, event_ids):\n"
-                          "    events = pd.Series(list(event_ids))\n"
-                          "    return float(events.isin(set(crm_ids)).mean())"},
-            loses=("q3_tests",), keeps=("q1_tests", "q2_tests"),
+            {
+                "q3_answer": "def customer_id_from_ref(refs):\n"
+                "    return refs.str.extract(r'(\\d+)\\s*$', expand=False).astype(np.int64)\n\n"
+                "def match_rate(crm_ids, event_ids):\n"
+                "    events = pd.Series(list(event_ids))\n"
+                "    return float(events.isin(set(crm_ids)).mean())"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests"),
         ),
     ],
 }

@@ -15,11 +15,12 @@ import nbformat
 import pandas as pd
 
 from scalingml import execution, sandbox, submissions
+from scalingml.errors import ScalingmlError
 
 RESULT_COLUMNS = ["question", "points", "passed", "reason"]
 
 
-class CheckError(ValueError):
+class CheckError(ScalingmlError, ValueError):
     """The notebook cannot be checked: the message says why and what to do."""
 
 
@@ -85,30 +86,46 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    files = {p.relative_to(path.parent).as_posix(): p.read_bytes() for p in path.parent.iterdir()
-             if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size <= submissions.MAX_OTHER_FILES_MB * 2**20}
-    result = execution.run_notebook(nbformat.writes(notebook), path.name, files, limits,
-                                    hide=[str(path.parent.resolve())])
+    files = {
+        p.relative_to(path.parent).as_posix(): p.read_bytes()
+        for p in path.parent.iterdir()
+        if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size <= submissions.MAX_OTHER_FILES_MB * 2**20
+    }
+    result = execution.run_notebook(
+        nbformat.writes(notebook), path.name, files, limits, hide=[str(path.parent.resolve())]
+    )
     executed = nbformat.reads(result.notebook, as_version=4)
     rows = []
     for index, meta in tests:
         error = _error(executed.cells[index])
-        rows.append({"question": meta.get("grade_id", f"cell {index}"), "points": float(meta.get("points", 0)),
-                     "passed": error is None, "reason": error or "ok"})
-    notes = [f"cell {index} ran past the {limits.cell_timeout} s per-cell limit "
-             "and was interrupted" for index in result.timed_out]
+        rows.append(
+            {
+                "question": meta.get("grade_id", f"cell {index}"),
+                "points": float(meta.get("points", 0)),
+                "passed": error is None,
+                "reason": error or "ok",
+            }
+        )
+    notes = [
+        f"cell {index} ran past the {limits.cell_timeout} s per-cell limit and was interrupted"
+        for index in result.timed_out
+    ]
     notes += [f"cell {index} printed too much: its output was truncated" for index in result.truncated]
-    return CheckReport(pd.DataFrame(rows, columns=RESULT_COLUMNS), result.isolation, result.stopped,
-                       result.seconds, notes)
+    return CheckReport(
+        pd.DataFrame(rows, columns=RESULT_COLUMNS), result.isolation, result.stopped, result.seconds, notes
+    )
 
 
 def format_report(report: CheckReport) -> str:
     """Plain text for the terminal: one line per question, the total, and the isolation used."""
-    lines = [f"{'PASS' if row.passed else 'FAIL'}  {row.question:<24} {row.points:>4g} pt  {row.reason}"
-             for row in report.results.itertuples()]
+    lines = [
+        f"{'PASS' if row.passed else 'FAIL'}  {row.question:<24} {row.points:>4g} pt  {row.reason}"
+        for row in report.results.itertuples()
+    ]
     earned, total = report.score
-    lines.append(f"{earned:g} / {total:g} points from visible tests ({report.seconds:.1f} s, "
-                 f"isolation: {report.isolation})")
+    lines.append(
+        f"{earned:g} / {total:g} points from visible tests ({report.seconds:.1f} s, isolation: {report.isolation})"
+    )
     lines += report.notes
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")

@@ -18,6 +18,7 @@ from scalingml._imports import skip_slow_optional_imports
 skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
 
 from scalingml import __version__, cluster, course, datasets, doctor, sandbox, scale, submissions  # noqa: E402
+from scalingml.errors import ScalingmlError  # noqa: E402
 
 LAB_START_PAGE = "course/00_welcome.ipynb"
 
@@ -84,9 +85,17 @@ def _grade(args: argparse.Namespace) -> int:
     address = args.dask or cluster.scheduler_address()
     if address and not args.dask:
         print(f"Grading on the Dask cluster at {address} (DASK_SCHEDULER_ADDRESS)", flush=True)
-    report = grading.grade(args.assignment, args.submissions, jobs=args.jobs, dask_address=address,
-                           limits=_limits(args), show_hidden_tests=args.show_hidden_tests, db_url=args.db,
-                           report_dir=args.report_dir, named_regexp=args.named_regexp)
+    report = grading.grade(
+        args.assignment,
+        args.submissions,
+        jobs=args.jobs,
+        dask_address=address,
+        limits=_limits(args),
+        show_hidden_tests=args.show_hidden_tests,
+        db_url=args.db,
+        report_dir=args.report_dir,
+        named_regexp=args.named_regexp,
+    )
     print(report.format())
     return 1 if (report.statuses["status"] == grading.FAILED).any() else 0
 
@@ -94,25 +103,32 @@ def _grade(args: argparse.Namespace) -> int:
 def _add_limits(p: argparse.ArgumentParser) -> None:
     defaults = sandbox.Limits()
     p.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, help="seconds per cell (%(default)s)")
-    p.add_argument("--timeout", type=int, default=defaults.notebook_timeout,
-                   help="seconds per notebook (%(default)s)")
+    p.add_argument("--timeout", type=int, default=defaults.notebook_timeout, help="seconds per notebook (%(default)s)")
     p.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per kernel (%(default)s MB)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scalingml",
-                                     description="The scalingml course: lessons, experiments, grading.")
+    parser = argparse.ArgumentParser(
+        prog="scalingml", description="The scalingml course: lessons, experiments, grading."
+    )
     parser.add_argument("--version", action="version", version=f"scalingml {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("doctor", help="report versions, machine, scale profile and cluster")
     p.add_argument("--no-probe", action="store_true", help="do not contact a remote Dask scheduler")
-    p.add_argument("--timeout", type=float, default=doctor.PROBE_TIMEOUT,
-                   help="seconds to wait for a remote scheduler (default %(default)s)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=doctor.PROBE_TIMEOUT,
+        help="seconds to wait for a remote scheduler (default %(default)s)",
+    )
     p.set_defaults(handler=_doctor)
 
-    p = commands.add_parser("lab", help="launch JupyterLab on the course, opening the welcome lesson "
-                                        "(other arguments go to jupyter lab, e.g. --no-browser)")
+    p = commands.add_parser(
+        "lab",
+        help="launch JupyterLab on the course, opening the welcome lesson "
+        "(other arguments go to jupyter lab, e.g. --no-browser)",
+    )
     p.set_defaults(handler=_lab)
 
     p = commands.add_parser("release", help="regenerate exercises/ from solutions/ with nbgrader")
@@ -127,15 +143,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("grade", help="autograde a class in the sandbox, in parallel; feedback and reports")
     p.add_argument("assignment", help="assignment name (a folder of solutions/)")
     p.add_argument("submissions", help="folder with one sub-folder per student, zip_collect files, or a .zip")
-    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
-                   help="submissions graded at once on this machine (default: the cores, %(default)s)")
-    p.add_argument("--dask", metavar="ADDRESS", help="grade on the Dask scheduler at ADDRESS "
-                                                     "(default: DASK_SCHEDULER_ADDRESS if set)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded at once on this machine (default: the cores, %(default)s)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="grade on the Dask scheduler at ADDRESS (default: DASK_SCHEDULER_ADDRESS if set)",
+    )
     p.add_argument("--db", metavar="URL", help="gradebook database URL (default: grading/gradebook.db)")
     p.add_argument("--show-hidden-tests", action="store_true", help="keep hidden tests in the feedback")
     p.add_argument("--report-dir", help="where the CSV reports go (default: grading/reports/ASSIGNMENT)")
-    p.add_argument("--named-regexp", default=submissions.DEFAULT_NAMED_REGEXP,
-                   help="file-name pattern for zip_collect files (groups student_id, file_id, timestamp)")
+    p.add_argument(
+        "--named-regexp",
+        default=submissions.DEFAULT_NAMED_REGEXP,
+        help="file-name pattern for zip_collect files (groups student_id, file_id, timestamp)",
+    )
     _add_limits(p)
     p.set_defaults(handler=_grade)
 
@@ -148,16 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXPECTED_ERRORS = (
-    scale.UnknownProfileError,
-    cluster.ClusterUnavailableError,
-    course.CourseNotFoundError,
-    datasets.DatasetError,
-    ValueError,  # check.CheckError, submissions.SubmissionsError
-    RuntimeError,  # grading.GradingError
-)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scalingml`` console script."""
     parser = build_parser()
@@ -167,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.jupyter_args = extra
     try:
         return args.handler(args)
-    except EXPECTED_ERRORS as exc:
+    except ScalingmlError as exc:
         print(f"scalingml {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

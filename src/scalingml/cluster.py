@@ -26,13 +26,14 @@ from dataclasses import dataclass
 import dask
 
 from scalingml import scale
+from scalingml.errors import ScalingmlError
 from scalingml.scale import ScaleProfile
 
 ADDRESS_ENV_VAR = "DASK_SCHEDULER_ADDRESS"
 DEFAULT_TIMEOUT = 10.0
 
 
-class ClusterUnavailableError(ConnectionError):
+class ClusterUnavailableError(ScalingmlError, ConnectionError):
     """The configured Dask scheduler could not be reached."""
 
 
@@ -63,8 +64,10 @@ class ClusterPlan:
         if self.address:
             return f"remote scheduler at {self.address} (from {ADDRESS_ENV_VAR} / dask config)"
         kind = "processes" if self.processes else "threads"
-        return (f"embedded LocalCluster: {self.n_workers} worker{'s' if self.n_workers > 1 else ''} "
-                f"x {self.threads_per_worker} thread{'s' if self.threads_per_worker > 1 else ''} ({kind})")
+        return (
+            f"embedded LocalCluster: {self.n_workers} worker{'s' if self.n_workers > 1 else ''} "
+            f"x {self.threads_per_worker} thread{'s' if self.threads_per_worker > 1 else ''} ({kind})"
+        )
 
 
 def plan(profile: ScaleProfile | None = None, *, address: str | None = None, cores: int | None = None) -> ClusterPlan:
@@ -84,9 +87,11 @@ def plan(profile: ScaleProfile | None = None, *, address: str | None = None, cor
 
 
 def _unreachable(address: str, timeout: float, exc: BaseException) -> ClusterUnavailableError:
-    problem = (f"{address!r} is not a valid scheduler address ({exc}); it looks like tcp://host:8786"
-               if isinstance(exc, ValueError)
-               else f"Could not reach the Dask scheduler at {address!r} within {timeout:g} s ({type(exc).__name__}: {exc})")
+    problem = (
+        f"{address!r} is not a valid scheduler address ({exc}); it looks like tcp://host:8786"
+        if isinstance(exc, ValueError)
+        else f"Could not reach the Dask scheduler at {address!r} within {timeout:g} s ({type(exc).__name__}: {exc})"
+    )
     return ClusterUnavailableError(
         f"{problem}. "
         f"Check that the scheduler is running and reachable from here, or unset {ADDRESS_ENV_VAR} "
@@ -95,8 +100,9 @@ def _unreachable(address: str, timeout: float, exc: BaseException) -> ClusterUna
 
 
 @contextlib.contextmanager
-def client(profile: ScaleProfile | None = None, *, address: str | None = None,
-           timeout: float = DEFAULT_TIMEOUT) -> Iterator["distributed.Client"]:  # noqa: F821
+def client(
+    profile: ScaleProfile | None = None, *, address: str | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> Iterator[distributed.Client]:  # noqa: F821
     """Yield a connected ``distributed.Client``; close it (and any embedded cluster) afterwards."""
     from distributed import Client, LocalCluster
 

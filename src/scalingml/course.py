@@ -15,14 +15,20 @@ import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
+from scalingml.errors import ScalingmlError
+
 SOURCE_DIR = "solutions"
 RELEASE_DIR = "exercises"
 LESSONS_DIR = "course"
 GRADING_DIR = "grading"
 
 
-class CourseNotFoundError(FileNotFoundError):
+class CourseNotFoundError(ScalingmlError, FileNotFoundError):
     """No course checkout could be found."""
+
+
+class UnknownAssignmentError(ScalingmlError, ValueError):
+    """An assignment name that is not a folder of ``solutions/``; the message lists the known ones."""
 
 
 def is_course_root(folder: Path) -> bool:
@@ -50,6 +56,15 @@ def assignments(course_root: Path | None = None) -> list[str]:
     return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+def require_assignments(names: list[str], course_root: Path | None = None) -> list[str]:
+    """Return ``names`` if each is an assignment of the course, else raise :class:`UnknownAssignmentError`."""
+    known = assignments(course_root)
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise UnknownAssignmentError(f"Unknown assignment(s) {unknown}; known: {known}")
+    return list(names)
+
+
 def scratch_copy(names: list[str], workdir: Path, course_root: Path | None = None) -> Path:
     """A private course in ``workdir``: the nbgrader config and the named assignments' sources.
 
@@ -57,15 +72,17 @@ def scratch_copy(names: list[str], workdir: Path, course_root: Path | None = Non
     benchmarks use it so an instructor's gradebook is never touched.
     """
     course_root = course_root or root()
-    unknown = sorted(set(names) - set(assignments(course_root)))
-    if unknown:
-        raise ValueError(f"Unknown assignment(s) {unknown}; known: {assignments(course_root)}")
+    require_assignments(names, course_root)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course_root / "nbgrader_config.py", workdir / "nbgrader_config.py")
     for name in names:
-        shutil.copytree(course_root / SOURCE_DIR / name, workdir / SOURCE_DIR / name, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            course_root / SOURCE_DIR / name,
+            workdir / SOURCE_DIR / name,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
     return workdir
 
 
@@ -128,9 +145,7 @@ def release(names: list[str] | None = None, course_root: Path | None = None) -> 
     """
     course_root = course_root or root()
     names = names or assignments(course_root)
-    unknown = sorted(set(names) - set(assignments(course_root)))
-    if unknown:
-        raise ValueError(f"Unknown assignment(s) {unknown}; known: {assignments(course_root)}")
+    require_assignments(names, course_root)
     api = nbgrader_api(course_root)
     with working_directory(course_root):
         for name in names:

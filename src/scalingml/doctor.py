@@ -20,8 +20,18 @@ from scalingml import cluster, sandbox, scale
 #: Seconds ``scalingml doctor`` waits for a remote scheduler: enough for a healthy one on a LAN.
 PROBE_TIMEOUT = 5.0
 
-PACKAGES = ("scalingml", "scikit-learn", "pandas", "numpy", "dask", "distributed", "nbgrader", "jupyterlab",
-            "ipywidgets", "matplotlib")
+PACKAGES = (
+    "scalingml",
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "dask",
+    "distributed",
+    "nbgrader",
+    "jupyterlab",
+    "ipywidgets",
+    "matplotlib",
+)
 
 
 @dataclass(frozen=True)
@@ -52,15 +62,24 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
     rows.append(Check("cores", str(os.cpu_count())))
     rows.append(Check("memory", f"{memory.total / 2**30:.1f} GiB total, {memory.available / 2**30:.1f} GiB available"))
     isolation = sandbox.isolation()
-    rows.append(Check("grading sandbox", isolation if sandbox.bwrap_path() else
-                      f"{isolation} (install bubblewrap to isolate learners' code when grading)"))
+    rows.append(
+        Check(
+            "grading sandbox",
+            isolation
+            if sandbox.bwrap_path()
+            else f"{isolation} (install bubblewrap to isolate learners' code when grading)",
+        )
+    )
     try:
         profile = scale.active()
     except scale.UnknownProfileError as exc:
         rows.append(Check("scale profile", str(exc), ok=False))
         return rows
-    source = "NBGRADER_EXECUTION (autograding)" if os.environ.get(scale.AUTOGRADING_ENV_VAR) else (
-        scale.ENV_VAR if os.environ.get(scale.ENV_VAR) else "default")
+    source = (
+        "NBGRADER_EXECUTION (autograding)"
+        if os.environ.get(scale.AUTOGRADING_ENV_VAR)
+        else (scale.ENV_VAR if os.environ.get(scale.ENV_VAR) else "default")
+    )
     rows.append(Check("scale profile", f"{profile.name} ({profile.description}); from {source}"))
     how = cluster.plan(profile)
     rows.append(Check("cluster", how.describe()))

@@ -69,14 +69,21 @@ class Runner:
     def __init__(self):
         self.process: subprocess.Popen | None = None
         self.replies: queue.Queue = queue.Queue()
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the runner's whole life)
 
     def _start(self, env: dict[str, str], cwd: Path) -> None:
         self.log.seek(0)
         self.log.truncate()
-        self.process = subprocess.Popen([sys.executable, "-m", "scalingml.runner", "--serve"], env=env, cwd=cwd,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                        start_new_session=True, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scalingml.runner", "--serve"],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            start_new_session=True,
+            text=True,
+        )
         self.replies = queue.Queue()
         threading.Thread(target=self._read, args=(self.process, self.replies), daemon=True).start()
 
@@ -84,7 +91,7 @@ class Runner:
     def _read(process: subprocess.Popen, replies: queue.Queue) -> None:
         for line in process.stdout:
             if line.startswith(REPLY):
-                replies.put(json.loads(line[len(REPLY):]))
+                replies.put(json.loads(line[len(REPLY) :]))
         replies.put({"ok": False, "error": f"the runner exited (code {process.wait()})"})
 
     def run(self, job: dict, env: dict[str, str], cwd: Path, timeout: float) -> tuple[str | None, str | None]:
@@ -115,9 +122,16 @@ class Runner:
             self.process = None
 
 
-def run_notebook(notebook_json: str, name: str, files: dict[str, bytes] | None = None,
-                 limits: sandbox.Limits | None = None, *, hide: list[str] = (),
-                 scratch_root: str | None = None, runner_process: Runner | None = None) -> Execution:
+def run_notebook(
+    notebook_json: str,
+    name: str,
+    files: dict[str, bytes] | None = None,
+    limits: sandbox.Limits | None = None,
+    *,
+    hide: list[str] = (),
+    scratch_root: str | None = None,
+    runner_process: Runner | None = None,
+) -> Execution:
     """Execute ``notebook_json`` (saved as ``name``) with ``files`` beside it, in the sandbox.
 
     ``hide`` lists folders the kernel must not see (the course, the submissions);
@@ -141,9 +155,12 @@ def run_notebook(notebook_json: str, name: str, files: dict[str, bytes] | None =
         env = sandbox.sandbox_environment(work, limits, hide=hidden, expose=sandbox.readable_paths())
         own = runner_process or Runner()
         try:
-            stopped, failure = own.run({"notebook": str(work / name), "output": str(output),
-                                        "max_output_bytes": MAX_OUTPUT_KB * 1024}, env, work,
-                                       limits.notebook_timeout + STARTUP_GRACE)
+            stopped, failure = own.run(
+                {"notebook": str(work / name), "output": str(output), "max_output_bytes": MAX_OUTPUT_KB * 1024},
+                env,
+                work,
+                limits.notebook_timeout + STARTUP_GRACE,
+            )
         finally:
             if runner_process is None:
                 own.close()
@@ -152,8 +169,7 @@ def run_notebook(notebook_json: str, name: str, files: dict[str, bytes] | None =
         shutil.rmtree(job, ignore_errors=True)
 
 
-def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str | None,
-             seconds: float) -> Execution:
+def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str | None, seconds: float) -> Execution:
     status_path = output.with_suffix(".status.json")
     if output.is_file() and status_path.is_file():
         notebook = nbformat.read(output, as_version=4)
@@ -165,5 +181,11 @@ def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str
     executed = set(status["executed"])
     if stopped:
         mark_unexecuted(notebook, executed, stopped)
-    return Execution(nbformat.writes(notebook), stopped, status["isolation"], seconds,
-                     status.get("truncated", []), status.get("timed_out", []))
+    return Execution(
+        nbformat.writes(notebook),
+        stopped,
+        status["isolation"],
+        seconds,
+        status.get("truncated", []),
+        status.get("timed_out", []),
+    )

@@ -43,6 +43,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Unicode
 
 from scalingml import course, execution, sandbox, submissions
+from scalingml.errors import ScalingmlError
 from scalingml.progress import progress
 
 SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade"]
@@ -53,7 +54,7 @@ QUESTION_COLUMNS = ["notebook", "question", "max_score", "mean_score", "full_mar
 GRADED, FLAGGED, STOPPED, REJECTED, MISSING, FAILED = "graded", "flagged", "stopped", "rejected", "missing", "failed"
 
 
-class GradingError(RuntimeError):
+class GradingError(ScalingmlError, RuntimeError):
     """The run as a whole cannot go on (unknown assignment, unusable gradebook); one bad submission never raises it."""
 
 
@@ -118,14 +119,17 @@ class GradingReport:
     def format(self) -> str:
         table = self.statuses.assign(reasons=self.statuses["reasons"].str.slice(0, 90))
         counts = self.statuses["status"].value_counts().to_dict()
-        return "\n".join([
-            table.to_string(index=False),
-            "",
-            f"{len(self.statuses)} submissions in {self.seconds:.0f} s ("
-            + ", ".join(f"{n} {s}" for s, n in counts.items()) + f"); isolation: {self.isolation}",
-            f"reports: {self.report_dir}",
-            f"feedback: {self.feedback_dir}",
-        ])
+        return "\n".join(
+            [
+                table.to_string(index=False),
+                "",
+                f"{len(self.statuses)} submissions in {self.seconds:.0f} s ("
+                + ", ".join(f"{n} {s}" for s, n in counts.items())
+                + f"); isolation: {self.isolation}",
+                f"reports: {self.report_dir}",
+                f"feedback: {self.feedback_dir}",
+            ]
+        )
 
 
 def nbgrader_default(app, trait: str) -> list:
@@ -141,8 +145,10 @@ def _settings(db_url: str | None, executed_dir: Path, show_hidden_tests: bool) -
         "OverwriteCells.add_missing_cells": True,
         "Autograde.sanitize_preprocessors": [],  # done by sanitize() before execution
         "ReplayExecution.executed_directory": str(executed_dir),
-        "Autograde.autograde_preprocessors": [ReplayExecution if step is Execute else step
-                                              for step in nbgrader_default(Autograde, "autograde_preprocessors")],
+        "Autograde.autograde_preprocessors": [
+            ReplayExecution if step is Execute else step
+            for step in nbgrader_default(Autograde, "autograde_preprocessors")
+        ],
         "GenerateFeedback.preprocessors": nbgrader_default(GenerateFeedback, "preprocessors")
         + ([] if show_hidden_tests else [HideHiddenTests]),
     }
@@ -172,8 +178,14 @@ def sanitize(notebook: nbformat.NotebookNode, api, assignment: str, notebook_id:
     """nbgrader's autograde sanitizing steps, applied here: what will be executed and scored."""
     from nbgrader.converters import Autograde
 
-    resources = {"nbgrader": {"db_url": api.coursedir.db_url, "assignment": assignment, "notebook": notebook_id,
-                              "student": student}}
+    resources = {
+        "nbgrader": {
+            "db_url": api.coursedir.db_url,
+            "assignment": assignment,
+            "notebook": notebook_id,
+            "student": student,
+        }
+    }
     for step in nbgrader_default(Autograde, "sanitize_preprocessors"):
         notebook, resources = step(config=api.config).preprocess(notebook, resources)
     for cell in notebook.cells:  # cells nbgrader restored come without an id
@@ -231,8 +243,15 @@ class _Job:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def _prepare(submission: submissions.Submission, api, assignment: str, expected: list[str],
-             submitted_dir: Path, in_place: bool, rejected_dir: Path) -> _Job:
+def _prepare(
+    submission: submissions.Submission,
+    api,
+    assignment: str,
+    expected: list[str],
+    submitted_dir: Path,
+    in_place: bool,
+    rejected_dir: Path,
+) -> _Job:
     """Check, copy into ``submitted/`` and sanitize one submission; no student code runs here."""
     outcome = Outcome(submission.student)
     job = _Job(submission.student, outcome)
@@ -248,8 +267,11 @@ def _prepare(submission: submissions.Submission, api, assignment: str, expected:
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-    job.files = {name: content for name, content in submission.files.items()
-                 if not name.endswith(".ipynb") and not isinstance(content, submissions.TooLarge)}
+    job.files = {
+        name: content
+        for name, content in submission.files.items()
+        if not name.endswith(".ipynb") and not isinstance(content, submissions.TooLarge)
+    }
     for name, content in found.items():
         try:
             notebook = submissions.parse_notebook(content)
@@ -259,7 +281,7 @@ def _prepare(submission: submissions.Submission, api, assignment: str, expected:
             keep.parent.mkdir(parents=True, exist_ok=True)
             keep.write_bytes(bytes(content))
             continue
-        notebook_id = name[:-len(".ipynb")]
+        notebook_id = name[: -len(".ipynb")]
         try:
             for note in tampering(notebook, api, assignment, notebook_id):
                 outcome.worsen(FLAGGED, f"{name}: {note}")
@@ -283,21 +305,28 @@ def _prepare(submission: submissions.Submission, api, assignment: str, expected:
     return job
 
 
-def _execute_job(job_notebooks: Mapping[str, str], files: Mapping[str, bytes], limits: sandbox.Limits,
-                 hide: list[str], scratch_root: str | None,
-                 runner_process: execution.Runner | None = None) -> dict[str, execution.Execution]:
+def _execute_job(
+    job_notebooks: Mapping[str, str],
+    files: Mapping[str, bytes],
+    limits: sandbox.Limits,
+    hide: list[str],
+    scratch_root: str | None,
+    runner_process: execution.Runner | None = None,
+) -> dict[str, execution.Execution]:
     """Run each notebook of one submission in the sandbox (a thread here, or a Dask task).
 
     On a Dask worker of another machine ``scratch_root`` may not exist: a temp folder is used.
     """
     scratch_root = scratch_root if scratch_root and os.path.isdir(scratch_root) else None
-    return {name: execution.run_notebook(text, name, dict(files), limits, hide=hide, scratch_root=scratch_root,
-                                         runner_process=runner_process)
-            for name, text in job_notebooks.items()}
+    return {
+        name: execution.run_notebook(
+            text, name, dict(files), limits, hide=hide, scratch_root=scratch_root, runner_process=runner_process
+        )
+        for name, text in job_notebooks.items()
+    }
 
 
-def _record(job: _Job, executions: dict[str, execution.Execution], api, assignment: str,
-            executed_dir: Path) -> None:
+def _record(job: _Job, executions: dict[str, execution.Execution], api, assignment: str, executed_dir: Path) -> None:
     """Hand the executed notebooks to nbgrader's autograde (the gradebook's only writer) for one student."""
     from nbgrader import utils
 
@@ -307,8 +336,9 @@ def _record(job: _Job, executions: dict[str, execution.Execution], api, assignme
         if result.stopped:
             outcome.worsen(STOPPED, f"{name}: {result.stopped}")
         if result.timed_out:
-            outcome.worsen(FLAGGED, f"{name}: cells {result.timed_out} ran past the per-cell limit and were "
-                                    "interrupted")
+            outcome.worsen(
+                FLAGGED, f"{name}: cells {result.timed_out} ran past the per-cell limit and were interrupted"
+            )
         if result.truncated:
             outcome.worsen(FLAGGED, f"{name}: output truncated in cells {result.truncated}")
         executed = nbformat.reads(result.notebook, as_version=4)
@@ -323,7 +353,7 @@ def _record(job: _Job, executions: dict[str, execution.Execution], api, assignme
         for cell in executed.cells:
             if utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code":
                 errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-                outcome.errored[(name[:-len(".ipynb")], cell.metadata.nbgrader["grade_id"])] = errored
+                outcome.errored[(name[: -len(".ipynb")], cell.metadata.nbgrader["grade_id"])] = errored
     if outcome.status == FAILED:
         return
     result = api.autograde(assignment, job.student, force=True, create=True)
@@ -344,11 +374,21 @@ def _record_zero(api, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
-def grade(assignment: str, submissions_path: str | os.PathLike, *, course_root: Path | None = None,
-          jobs: int = 1, dask_address: str | None = None, limits: sandbox.Limits | None = None,
-          show_hidden_tests: bool = False, db_url: str | None = None, report_dir: Path | None = None,
-          named_regexp: str = submissions.DEFAULT_NAMED_REGEXP, show_progress: bool = True,
-          scratch_dir: Path | None = None) -> GradingReport:
+def grade(
+    assignment: str,
+    submissions_path: str | os.PathLike,
+    *,
+    course_root: Path | None = None,
+    jobs: int = 1,
+    dask_address: str | None = None,
+    limits: sandbox.Limits | None = None,
+    show_hidden_tests: bool = False,
+    db_url: str | None = None,
+    report_dir: Path | None = None,
+    named_regexp: str = submissions.DEFAULT_NAMED_REGEXP,
+    show_progress: bool = True,
+    scratch_dir: Path | None = None,
+) -> GradingReport:
     """Grade every submission of ``assignment`` under ``submissions_path``; see the module docstring.
 
     ``scratch_dir`` is where the run keeps its temporary files (default: a new temp
@@ -356,8 +396,7 @@ def grade(assignment: str, submissions_path: str | os.PathLike, *, course_root: 
     """
     start = time.monotonic()
     course_root = Path(course_root or course.root()).resolve()
-    if assignment not in course.assignments(course_root):
-        raise GradingError(f"Unknown assignment {assignment!r}; known: {course.assignments(course_root)}")
+    course.require_assignments([assignment], course_root)
     limits = limits or sandbox.Limits()
     workdir = Path(scratch_dir or tempfile.mkdtemp(prefix="scalingml-grading-"))
     (workdir / "jobs").mkdir(parents=True, exist_ok=True)
@@ -386,12 +425,17 @@ def grade(assignment: str, submissions_path: str | os.PathLike, *, course_root: 
                     job = _prepare(submission, api, assignment, expected, submitted_dir, in_place, rejected_dir)
                     prepared.append(job)
                     if job.notebooks:
-                        pending[executor.submit(_execute_job, job.notebooks, job.files, limits, hide,
-                                       str(workdir / "jobs"))] = job
+                        pending[
+                            executor.submit(_execute_job, job.notebooks, job.files, limits, hide, str(workdir / "jobs"))
+                        ] = job
                     elif job.outcome.status != FAILED:
                         _record_zero(api, assignment, job.student)
-                for future in progress(executor.as_completed(pending), total=len(pending),
-                                       desc=f"grading {assignment}", disable=not show_progress):
+                for future in progress(
+                    executor.as_completed(pending),
+                    total=len(pending),
+                    desc=f"grading {assignment}",
+                    disable=not show_progress,
+                ):
                     job = pending[future]
                     try:
                         executions = future.result()
@@ -409,7 +453,7 @@ def grade(assignment: str, submissions_path: str | os.PathLike, *, course_root: 
 
 
 def _sqlite_path(db_url: str) -> Path | None:
-    return Path(db_url[len("sqlite:///"):]).resolve() if db_url.startswith("sqlite:///") else None
+    return Path(db_url[len("sqlite:///") :]).resolve() if db_url.startswith("sqlite:///") else None
 
 
 class _executor:
@@ -479,52 +523,78 @@ def read_scores(api, assignment: str) -> pd.DataFrame:
         for submission in gradebook.assignment_submissions(assignment):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    rows.append({
-                        "student": submission.student.id,
-                        "notebook": notebook.name,
-                        "question": grade.name,
-                        "score": float(grade.score),
-                        "max_score": float(grade.max_score),
-                        "needs_manual_grade": bool(grade.needs_manual_grade),
-                    })
+                    rows.append(
+                        {
+                            "student": submission.student.id,
+                            "notebook": notebook.name,
+                            "question": grade.name,
+                            "score": float(grade.score),
+                            "max_score": float(grade.max_score),
+                            "needs_manual_grade": bool(grade.needs_manual_grade),
+                        }
+                    )
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
-def _report(outcomes: list[Outcome], scores: pd.DataFrame, report_dir: Path, feedback_dir: Path,
-            seconds: float) -> GradingReport:
+def _report(
+    outcomes: list[Outcome], scores: pd.DataFrame, report_dir: Path, feedback_dir: Path, seconds: float
+) -> GradingReport:
     """This run's statuses; grades and per-question figures over every student in the gradebook."""
     totals = scores.groupby("student")[["score", "max_score"]].sum()
-    statuses = pd.DataFrame([{
-        "student": o.student, "status": o.status,
-        "score": float(totals["score"].get(o.student, 0.0)),
-        "max_score": float(totals["max_score"].get(o.student, float("nan"))),
-        "seconds": round(o.seconds, 1), "reasons": "; ".join(o.reasons)} for o in outcomes], columns=STATUS_COLUMNS)
+    statuses = pd.DataFrame(
+        [
+            {
+                "student": o.student,
+                "status": o.status,
+                "score": float(totals["score"].get(o.student, 0.0)),
+                "max_score": float(totals["max_score"].get(o.student, float("nan"))),
+                "seconds": round(o.seconds, 1),
+                "reasons": "; ".join(o.reasons),
+            }
+            for o in outcomes
+        ],
+        columns=STATUS_COLUMNS,
+    )
     report_dir.mkdir(parents=True, exist_ok=True)
     status_file = report_dir / "statuses.csv"
     earlier = pd.read_csv(status_file, keep_default_na=False) if status_file.is_file() else statuses.iloc[:0]
     earlier = earlier[~earlier["student"].isin(statuses["student"])]
     every_status = pd.concat([earlier, statuses], ignore_index=True).sort_values("student")
-    grades = (totals.reset_index().merge(every_status[["student", "status"]], on="student", how="left")
-              .fillna({"status": "graded earlier"}))
-    errored = pd.DataFrame([{"student": o.student, "notebook": nb, "question": q, "errored": e}
-                            for o in outcomes for (nb, q), e in o.errored.items()],
-                           columns=["student", "notebook", "question", "errored"])
+    grades = (
+        totals.reset_index()
+        .merge(every_status[["student", "status"]], on="student", how="left")
+        .fillna({"status": "graded earlier"})
+    )
+    errored = pd.DataFrame(
+        [
+            {"student": o.student, "notebook": nb, "question": q, "errored": e}
+            for o in outcomes
+            for (nb, q), e in o.errored.items()
+        ],
+        columns=["student", "notebook", "question", "errored"],
+    )
     errored_file = report_dir / "errored.csv"
     if errored_file.is_file():
         before = pd.read_csv(errored_file)
         errored = pd.concat([before[~before["student"].isin(statuses["student"])], errored], ignore_index=True)
-    autograded = scores[~scores["needs_manual_grade"]].merge(errored, how="left",
-                                                             on=["student", "notebook", "question"])
+    autograded = scores[~scores["needs_manual_grade"]].merge(
+        errored, how="left", on=["student", "notebook", "question"]
+    )
     autograded["errored"] = autograded["errored"].fillna(True).astype(bool)  # not executed counts as errored
-    questions = (autograded.assign(full=autograded["score"] >= autograded["max_score"])
-                 .groupby(["notebook", "question"], sort=False)
-                 .agg(max_score=("max_score", "max"), mean_score=("score", "mean"),
-                      full_marks_share=("full", "mean"), errored_share=("errored", "mean"))
-                 .reset_index())[QUESTION_COLUMNS]
+    questions = (
+        autograded.assign(full=autograded["score"] >= autograded["max_score"])
+        .groupby(["notebook", "question"], sort=False)
+        .agg(
+            max_score=("max_score", "max"),
+            mean_score=("score", "mean"),
+            full_marks_share=("full", "mean"),
+            errored_share=("errored", "mean"),
+        )
+        .reset_index()
+    )[QUESTION_COLUMNS]
     grades.to_csv(report_dir / "grades.csv", index=False)
     questions.round(3).to_csv(report_dir / "questions.csv", index=False)
     every_status.to_csv(status_file, index=False)
     errored.to_csv(errored_file, index=False)
     scores.to_csv(report_dir / "scores.csv", index=False)
-    return GradingReport(statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir,
-                         seconds)
+    return GradingReport(statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir, seconds)

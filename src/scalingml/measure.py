@@ -46,8 +46,9 @@ class Timing:
         return min(self.times)
 
 
-def time_call(fn: Callable[..., Any], *args: Any, repeat: int = 3, clock: Callable[[], float] = time.perf_counter,
-              **kwargs: Any) -> Timing:
+def time_call(
+    fn: Callable[..., Any], *args: Any, repeat: int = 3, clock: Callable[[], float] = time.perf_counter, **kwargs: Any
+) -> Timing:
     """Call ``fn(*args, **kwargs)`` ``repeat`` times and return the times.
 
     ``clock`` is wall time by default; ``time.process_time`` counts this process's CPU
@@ -219,8 +220,15 @@ def power_law(n: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) 
     return PowerLaw(a=float(np.exp(log_a)), k=float(k), r2=r2)
 
 
-def fit_power_law(frame: pd.DataFrame, *, x: str = "n", y: str = "seconds", by: str = "label",
-                  last: int | None = None, statistic: str = "median") -> pd.DataFrame:
+def fit_power_law(
+    frame: pd.DataFrame,
+    *,
+    x: str = "n",
+    y: str = "seconds",
+    by: str = "label",
+    last: int | None = None,
+    statistic: str = "median",
+) -> pd.DataFrame:
     """Fit a power law per group of a tidy frame, on the median (or ``statistic``) of repeats.
 
     ``last`` keeps only the largest ``last`` sizes of each group: at small sizes fixed

@@ -18,8 +18,9 @@ def _axes(ax=None):
     return ax
 
 
-def plot_scaling(frame: pd.DataFrame, fits: pd.DataFrame | None = None, *, y: str = "seconds", ax=None,
-                 title: str | None = None):
+def plot_scaling(
+    frame: pd.DataFrame, fits: pd.DataFrame | None = None, *, y: str = "seconds", ax=None, title: str | None = None
+):
     """Log-log plot of ``y`` against ``n`` per label (median of repeats), with fitted power laws.
 
     ``fits`` is the frame of :func:`scalingml.measure.fit_power_law`; each fitted line is
@@ -33,8 +34,9 @@ def plot_scaling(frame: pd.DataFrame, fits: pd.DataFrame | None = None, *, y: st
         if label in fits_by_label:
             n = np.geomspace(medians.index.min(), medians.index.max(), 50)
             fit = fit_from_row(fits_by_label[label])
-            ax.loglog(n, fit.predict(n), "-", color=points[0].get_color(), alpha=0.7,
-                      label=f"{label} fit: k = {fit.k:.2f}")
+            ax.loglog(
+                n, fit.predict(n), "-", color=points[0].get_color(), alpha=0.7, label=f"{label} fit: k = {fit.k:.2f}"
+            )
     ax.set_xlabel("n (rows)")
     ax.set_ylabel(y.replace("_", " "))
     ax.grid(True, which="both", alpha=0.3)
@@ -44,8 +46,15 @@ def plot_scaling(frame: pd.DataFrame, fits: pd.DataFrame | None = None, *, y: st
     return ax
 
 
-def plot_train_validation(summary: pd.DataFrame, *, xlabel: str, ax=None, marks: dict | None = None,
-                          logx: bool = False, title: str | None = None):
+def plot_train_validation(
+    summary: pd.DataFrame,
+    *,
+    xlabel: str,
+    ax=None,
+    marks: dict | None = None,
+    logx: bool = False,
+    title: str | None = None,
+):
     """Train and validation score (mean ± std) against ``param`` from :func:`summarise_curve`.
 
     ``marks`` draws labelled vertical lines, e.g. ``{"one-SE choice": 5}``.
@@ -54,8 +63,13 @@ def plot_train_validation(summary: pd.DataFrame, *, xlabel: str, ax=None, marks:
     x = summary["param"]
     ax.plot(x, summary["train_mean"], "o-", label="train")
     ax.plot(x, summary["validation_mean"], "o-", label="cross-validated")
-    ax.fill_between(x, summary["validation_mean"] - summary["validation_std"],
-                    summary["validation_mean"] + summary["validation_std"], alpha=0.2, color="C1")
+    ax.fill_between(
+        x,
+        summary["validation_mean"] - summary["validation_std"],
+        summary["validation_mean"] + summary["validation_std"],
+        alpha=0.2,
+        color="C1",
+    )
     for i, (label, value) in enumerate((marks or {}).items()):
         ax.axvline(value, color=f"C{i + 2}", linestyle="--", label=f"{label}: {value:g}")
     if logx:
@@ -88,7 +102,7 @@ def plot_importances(frame: pd.DataFrame, *, axes=None):
     models = list(dict.fromkeys(frame["model"]))
     if axes is None:
         _, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), sharex=True)
-    for ax, model in zip(np.atleast_1d(axes), models):
+    for ax, model in zip(np.atleast_1d(axes), models, strict=True):
         group = frame[frame["model"] == model].sort_values("importance_mean")
         colors = ["0.7" if t == "noise" else "C0" for t in group["truth"]]
         ax.barh(group["feature"], group["importance_mean"], xerr=group["importance_std"], color=colors)
@@ -125,8 +139,19 @@ def plot_speedup(frame: pd.DataFrame, *, serial_fraction: float, cores: int, ax=
     return ax
 
 
-def plot_by(frame: pd.DataFrame, *, x: str, y: str, by: str, ax=None, logx: bool = False, logy: bool = False,
-            xlabel: str | None = None, ylabel: str | None = None, title: str | None = None):
+def plot_by(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    by: str,
+    ax=None,
+    logx: bool = False,
+    logy: bool = False,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+):
     """One line per value of ``by``: the general-purpose plot of a tidy experiment frame."""
     ax = _axes(ax)
     for label, group in frame.groupby(by, sort=False):

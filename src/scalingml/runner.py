@@ -33,8 +33,11 @@ from nbclient.exceptions import DeadKernelError  # noqa: E402
 from scalingml import sandbox  # noqa: E402
 from scalingml.execution import REPLY  # noqa: E402
 
-TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
-                 "traceback": ["CellTimeoutError: the cell ran past the per-cell time limit and was interrupted"]}
+TIMEOUT_ERROR = {
+    "ename": "CellTimeoutError",
+    "evalue": "",
+    "traceback": ["CellTimeoutError: the cell ran past the per-cell time limit and was interrupted"],
+}
 
 
 class CappedClient(NotebookClient):
@@ -55,9 +58,13 @@ class CappedClient(NotebookClient):
         kept = self._kept.get(cell_index, 0)
         if kept + size > self.max_output_bytes:
             self.truncated.add(cell_index)
-            outs.append(nbformat.v4.new_output(
-                "stream", name="stderr",
-                text=f"[output truncated: more than {self.max_output_bytes // 1024} kB from this cell]\n"))
+            outs.append(
+                nbformat.v4.new_output(
+                    "stream",
+                    name="stderr",
+                    text=f"[output truncated: more than {self.max_output_bytes // 1024} kB from this cell]\n",
+                )
+            )
             return None
         self._kept[cell_index] = kept + size
         return super().output(outs, msg, display_id, cell_index)
@@ -91,8 +98,7 @@ class ProcessWatchdog(threading.Thread):
 
 def save(notebook, output: Path, status: dict) -> None:
     """Write the notebook and its status next to each other, each atomically."""
-    for path, text in ((output, nbformat.writes(notebook)),
-                       (output.with_suffix(".status.json"), json.dumps(status))):
+    for path, text in ((output, nbformat.writes(notebook)), (output.with_suffix(".status.json"), json.dumps(status))):
         partial = path.with_name(path.name + ".partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
@@ -101,11 +107,19 @@ def save(notebook, output: Path, status: dict) -> None:
 def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_output_bytes: int) -> dict:
     """Execute every code cell of ``notebook_path`` in the sandboxed kernel; return the status."""
     notebook = nbformat.read(notebook_path, as_version=4)
-    client = CappedClient(notebook, timeout=limits.cell_timeout, allow_errors=True, kernel_name="python3",
-                          interrupt_on_timeout=True, error_on_timeout=TIMEOUT_ERROR, iopub_timeout=4,
-                          kernel_manager_class=sandbox.SandboxedKernelManager, shutdown_kernel="immediate",
-                          max_output_bytes=max_output_bytes,
-                          resources={"metadata": {"path": str(notebook_path.parent)}})
+    client = CappedClient(
+        notebook,
+        timeout=limits.cell_timeout,
+        allow_errors=True,
+        kernel_name="python3",
+        interrupt_on_timeout=True,
+        error_on_timeout=TIMEOUT_ERROR,
+        iopub_timeout=4,
+        kernel_manager_class=sandbox.SandboxedKernelManager,
+        shutdown_kernel="immediate",
+        max_output_bytes=max_output_bytes,
+        resources={"metadata": {"path": str(notebook_path.parent)}},
+    )
     status = {"executed": [], "stopped": None, "isolation": sandbox.isolation(), "truncated": []}
     save(notebook, output, status)
     watchdog, pid = None, None
@@ -125,16 +139,21 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
-                status["stopped"] = (f"the kernel was ended in cell {index}: it started more than "
-                                     f"{limits.processes} processes" if watchdog and watchdog.tripped else
-                                     f"the kernel died in cell {index} (out of memory, a crash, or the code "
-                                     "exited the kernel)")
+                status["stopped"] = (
+                    f"the kernel was ended in cell {index}: it started more than {limits.processes} processes"
+                    if watchdog and watchdog.tripped
+                    else f"the kernel died in cell {index} (out of memory, a crash, or the code exited the kernel)"
+                )
                 break
             if time.monotonic() - started >= limits.cell_timeout:
                 status["timed_out"] = [*status.get("timed_out", []), index]
-                cell.outputs.append(nbformat.v4.new_output(
-                    "stream", name="stderr",
-                    text=f"[interrupted: the cell ran past the {limits.cell_timeout} s per-cell limit]\n"))
+                cell.outputs.append(
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stderr",
+                        text=f"[interrupted: the cell ran past the {limits.cell_timeout} s per-cell limit]\n",
+                    )
+                )
             status["executed"].append(index)
             status["truncated"] = sorted(client.truncated)
             save(notebook, output, status)

@@ -17,6 +17,7 @@ user outside the hidden folders, and code that tampers with the kernel's own sta
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -49,8 +50,21 @@ def bwrap_path() -> str | None:
     path = shutil.which("bwrap")
     if not path:
         return None
-    probe = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
-             "--die-with-parent", "--", "true"]
+    probe = [
+        path,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-net",
+        "--unshare-pid",
+        "--die-with-parent",
+        "--",
+        "true",
+    ]
     try:
         ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
@@ -65,8 +79,19 @@ def isolation() -> str:
 
 def limited_command(command: list[str], limits: Limits) -> list[str]:
     """``command`` behind the resource-limit launcher."""
-    return [sys.executable, "-m", "scalingml._limited", "--memory-mb", str(limits.memory_mb),
-            "--processes", str(limits.processes), "--file-mb", str(limits.file_mb), "--", *command]
+    return [
+        sys.executable,
+        "-m",
+        "scalingml._limited",
+        "--memory-mb",
+        str(limits.memory_mb),
+        "--processes",
+        str(limits.processes),
+        "--file-mb",
+        str(limits.file_mb),
+        "--",
+        *command,
+    ]
 
 
 def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), expose: list[Path] = ()) -> list[str]:
@@ -76,8 +101,22 @@ def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), e
     folders (inside hidden ones: the Python environment, the package) are then mounted
     back read-only.
     """
-    args = [bwrap_path() or "bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    args = [
+        bwrap_path() or "bwrap",
+        "--die-with-parent",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/tmp",
+    ]
     for path in map(Path, hide):
         if path.is_dir():
             args += ["--tmpfs", str(path)]
@@ -88,21 +127,33 @@ def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), e
             args += ["--ro-bind", str(folder), str(folder)]
     # ipykernel exits when the pid in JPY_PARENT_PID disappears; in the new pid namespace
     # it never exists, and --die-with-parent already ends the kernel with its manager.
-    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--setenv", "HOME", str(scratch),
-             "--unsetenv", "JPY_PARENT_PID", "--", *command]
+    args += [
+        "--bind",
+        str(scratch),
+        str(scratch),
+        "--chdir",
+        str(scratch),
+        "--setenv",
+        "HOME",
+        str(scratch),
+        "--unsetenv",
+        "JPY_PARENT_PID",
+        "--",
+        *command,
+    ]
     return args
 
 
-def sandbox_environment(scratch: Path, limits: Limits, *, hide: list[Path] = (),
-                        expose: list[Path] = ()) -> dict[str, str]:
+def sandbox_environment(
+    scratch: Path, limits: Limits, *, hide: list[Path] = (), expose: list[Path] = ()
+) -> dict[str, str]:
     """The environment for a runner process: only what a kernel needs, plus the sandbox settings.
 
     Nothing else of the instructor's environment (tokens, database passwords) reaches
     the learner's code. Scale and thread settings make grading use the ``ci`` profile
     and one core per submission.
     """
-    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS")
-            if key in os.environ}
+    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS") if key in os.environ}
     return {
         **kept,
         "HOME": str(scratch),
@@ -113,8 +164,10 @@ def sandbox_environment(scratch: Path, limits: Limits, *, hide: list[Path] = (),
         "PYTHONDONTWRITEBYTECODE": "1",
         **{name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
         ENV_PREFIX + "SCRATCH": str(scratch),
-        ENV_PREFIX + "LIMITS": ",".join(str(v) for v in (limits.cell_timeout, limits.notebook_timeout,
-                                                          limits.memory_mb, limits.processes, limits.file_mb)),
+        ENV_PREFIX + "LIMITS": ",".join(
+            str(v)
+            for v in (limits.cell_timeout, limits.notebook_timeout, limits.memory_mb, limits.processes, limits.file_mb)
+        ),
         ENV_PREFIX + "HIDE": os.pathsep.join(str(p) for p in hide),
         ENV_PREFIX + "EXPOSE": os.pathsep.join(str(p) for p in expose),
     }
@@ -123,8 +176,9 @@ def sandbox_environment(scratch: Path, limits: Limits, *, hide: list[Path] = (),
 def configured_limits() -> Limits:
     """The limits :func:`sandbox_environment` put in this process's environment."""
     cell, notebook, memory_mb, processes, file_mb = (int(v) for v in os.environ[ENV_PREFIX + "LIMITS"].split(","))
-    return Limits(cell_timeout=cell, notebook_timeout=notebook, memory_mb=memory_mb, processes=processes,
-                  file_mb=file_mb)
+    return Limits(
+        cell_timeout=cell, notebook_timeout=notebook, memory_mb=memory_mb, processes=processes, file_mb=file_mb
+    )
 
 
 def _configured() -> tuple[Path, Limits, list[Path], list[Path]]:
@@ -185,10 +239,8 @@ def end_process_tree(pid: int, timeout: float = 5.0) -> int:
         victims = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         victims = []
-    try:
+    with contextlib.suppress(OSError):  # no such group, or not ours
         os.killpg(pid, signal.SIGKILL)
-    except OSError:  # no such group, or not ours
-        pass
     ended = 0
     for process in victims:
         try:
@@ -220,8 +272,6 @@ def readable_paths() -> list[Path]:
 
     package_parent = Path(scalingml.__file__).resolve().parent.parent
     paths = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_parent]
-    try:
+    with contextlib.suppress(Exception):  # no datasets: the notebook will say so itself
         paths.append(shipped.data_dir().resolve())
-    except Exception:  # no datasets: the notebook will say so itself
-        pass
     return list(dict.fromkeys(paths))

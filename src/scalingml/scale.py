@@ -23,12 +23,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from scalingml.errors import ScalingmlError
+
 ENV_VAR = "SCALINGML_SCALE"
 AUTOGRADING_ENV_VAR = "NBGRADER_EXECUTION"
 DEFAULT_PROFILE = "small"
 
 
-class UnknownProfileError(ValueError):
+class UnknownProfileError(ScalingmlError, ValueError):
     """Raised for a profile name that is not one of :data:`PROFILES`."""
 
 
@@ -48,6 +50,8 @@ class ScaleProfile:
             (``False``: threads, which start in a fraction of a second).
         memory_budget_mb: the memory an out-of-core experiment allows itself; at
             ``large`` the generated data is bigger than this.
+        forest_trees: trees in the random forests of timing experiments.
+        reduced_search_grid: whether hyper-parameter searches use their reduced grid.
     """
 
     name: str
@@ -59,6 +63,8 @@ class ScaleProfile:
     n_partitions: int
     processes: bool
     memory_budget_mb: int
+    forest_trees: int
+    reduced_search_grid: bool
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -73,7 +79,6 @@ class ScaleProfile:
         return tuple(int(round(self.min_rows * ratio**i)) for i in range(steps))
 
 
-
 PROFILES: dict[str, ScaleProfile] = {
     "ci": ScaleProfile(
         name="ci",
@@ -85,6 +90,8 @@ PROFILES: dict[str, ScaleProfile] = {
         n_partitions=4,
         processes=False,
         memory_budget_mb=256,
+        forest_trees=10,
+        reduced_search_grid=True,
     ),
     "small": ScaleProfile(
         name="small",
@@ -96,6 +103,8 @@ PROFILES: dict[str, ScaleProfile] = {
         n_partitions=10,
         processes=True,
         memory_budget_mb=512,
+        forest_trees=30,
+        reduced_search_grid=False,
     ),
     "large": ScaleProfile(
         name="large",
@@ -107,6 +116,8 @@ PROFILES: dict[str, ScaleProfile] = {
         n_partitions=50,
         processes=True,
         memory_budget_mb=1024,
+        forest_trees=30,
+        reduced_search_grid=False,
     ),
 }
 

@@ -20,6 +20,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from scalingml.errors import ScalingmlError
+
 #: nbgrader's documented example for ``FileNameCollectorPlugin.named_regexp``.
 DEFAULT_NAMED_REGEXP = r"^.*?_(?P<student_id>[A-Za-z0-9\-.]+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>.+)$"
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,99}$")
@@ -28,7 +30,7 @@ MAX_OTHER_FILES_MB = 50
 IGNORED = {".ipynb_checkpoints", "__pycache__", "__MACOSX", ".DS_Store"}
 
 
-class SubmissionsError(ValueError):
+class SubmissionsError(ScalingmlError, ValueError):
     """The submissions folder or zip cannot be used at all (one bad submission never raises this)."""
 
 
@@ -76,7 +78,8 @@ def _read_tree(entries: dict[PurePosixPath, callable], assignment: str, named_re
             if not match:
                 raise SubmissionsError(
                     f"{path.name} is neither in a student folder nor named like nbgrader's zip_collect "
-                    f"files (ASSIGNMENT_STUDENT_attempt_TIMESTAMP_NOTEBOOK.ipynb); give --named-regexp.")
+                    f"files (ASSIGNMENT_STUDENT_attempt_TIMESTAMP_NOTEBOOK.ipynb); give --named-regexp."
+                )
             student, relative = match.group("student_id"), match.group("file_id")
             timestamp = match.groupdict().get("timestamp")
         else:
@@ -107,8 +110,11 @@ def collect(path: str | Path, assignment: str, *, named_regexp: str = DEFAULT_NA
             raise SubmissionsError(f"{path} is a file but not a zip archive.")
         with zipfile.ZipFile(path) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
-            unsafe = [info.filename for info in infos if PurePosixPath(info.filename).is_absolute()
-                      or ".." in PurePosixPath(info.filename).parts]
+            unsafe = [
+                info.filename
+                for info in infos
+                if PurePosixPath(info.filename).is_absolute() or ".." in PurePosixPath(info.filename).parts
+            ]
             if unsafe:
                 raise SubmissionsError(f"{path} holds paths outside the archive ({unsafe[0]}); refusing to read it.")
             entries = {PurePosixPath(info.filename): _zip_reader(archive, info) for info in infos}
@@ -145,7 +151,7 @@ class TooLarge(bytes):
         return obj
 
 
-class NotebookProblem(ValueError):
+class NotebookProblem(ScalingmlError, ValueError):
     """A submitted file cannot be graded as a notebook; the message says why, for the learner."""
 
 
@@ -154,8 +160,10 @@ def parse_notebook(content: bytes):
     import nbformat
 
     if isinstance(content, TooLarge):
-        raise NotebookProblem(f"the notebook is {content.size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_MB} MB limit "
-                              "(clear the outputs and resubmit)")
+        raise NotebookProblem(
+            f"the notebook is {content.size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_MB} MB limit "
+            "(clear the outputs and resubmit)"
+        )
     if not content.strip():
         raise NotebookProblem("the notebook file is empty (0 bytes)")
     try:
@@ -164,13 +172,13 @@ def parse_notebook(content: bytes):
             notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
             nbformat.validate(notebook)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
-        raise NotebookProblem(f"the file is not valid notebook JSON ({type(exc).__name__}: {str(exc)[:120]})") \
-            from exc
+        raise NotebookProblem(f"the file is not valid notebook JSON ({type(exc).__name__}: {str(exc)[:120]})") from exc
     except nbformat.ValidationError as exc:
         raise NotebookProblem(f"the file is not a valid notebook ({exc.message[:120]})") from exc
     except Exception as exc:  # nbformat's readers raise several types for foreign files
-        raise NotebookProblem(f"the file cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:120]})") \
-            from exc
+        raise NotebookProblem(
+            f"the file cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:120]})"
+        ) from exc
     return notebook
 
 

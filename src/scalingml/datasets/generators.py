@@ -117,8 +117,9 @@ def make_customers(
     return frame
 
 
-def make_transactions(n_rows: int, *, n_customers: int = 1000, seed: int = 0, start: str = "2026-01-01",
-                      days: int = 365) -> pd.DataFrame:
+def make_transactions(
+    n_rows: int, *, n_customers: int = 1000, seed: int = 0, start: str = "2026-01-01", days: int = 365
+) -> pd.DataFrame:
     """Purchases by customers ``0..n_customers-1``: amount, channel and timestamp.
 
     >>> make_transactions(3, n_customers=10, seed=0).columns.tolist()

@@ -74,9 +74,7 @@ def _lookup(name: str) -> ShippedDataset:
     try:
         return SHIPPED[name]
     except KeyError:
-        raise DatasetNotFoundError(
-            f"Unknown dataset {name!r}. Shipped datasets: {', '.join(SHIPPED)}."
-        ) from None
+        raise DatasetNotFoundError(f"Unknown dataset {name!r}. Shipped datasets: {', '.join(SHIPPED)}.") from None
 
 
 def path(name: str) -> Path:

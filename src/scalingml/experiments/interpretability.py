@@ -48,8 +48,9 @@ def fit_all(models: Mapping[str, BaseEstimator], X, y) -> dict[str, BaseEstimato
     return {name: model.fit(X, y) for name, model in models.items()}
 
 
-def importance_frame(models: Mapping[str, BaseEstimator], X, y, *, n_repeats: int = 5, scoring: str = "roc_auc",
-                     seed: int = 0) -> pd.DataFrame:
+def importance_frame(
+    models: Mapping[str, BaseEstimator], X, y, *, n_repeats: int = 5, scoring: str = "roc_auc", seed: int = 0
+) -> pd.DataFrame:
     """Permutation importance of every feature for every fitted model, on held-out ``X, y``.
 
     Importance is the drop in ``scoring`` when a column is shuffled: model-agnostic,
@@ -59,9 +60,16 @@ def importance_frame(models: Mapping[str, BaseEstimator], X, y, *, n_repeats: in
     rows = []
     for name, model in models.items():
         result = permutation_importance(model, X, y, n_repeats=n_repeats, scoring=scoring, random_state=seed, n_jobs=1)
-        for feature, mean, std in zip(X.columns, result.importances_mean, result.importances_std):
-            rows.append({"model": name, "feature": feature, "importance_mean": float(mean),
-                         "importance_std": float(std), "truth": truth[feature]})
+        for feature, mean, std in zip(X.columns, result.importances_mean, result.importances_std, strict=True):
+            rows.append(
+                {
+                    "model": name,
+                    "feature": feature,
+                    "importance_mean": float(mean),
+                    "importance_std": float(std),
+                    "truth": truth[feature],
+                }
+            )
     return pd.DataFrame(rows, columns=IMPORTANCE_COLUMNS)
 
 
@@ -81,32 +89,51 @@ def recovery(frame: pd.DataFrame, **flag_kwargs) -> pd.DataFrame:
         flagged = flag_important(group, **flag_kwargs)
         found = int((flagged & (group["truth"] == "informative")).sum())
         ranked = group.sort_values("importance_mean", ascending=False)
-        rows.append({
-            "model": name,
-            "noise_flagged": int((flagged & (group["truth"] == "noise")).sum()),
-            "informative_found": found,
-            "informative_total": int((group["truth"] == "informative").sum()),
-            "top_informative": bool((ranked.head(max(found, 1))["truth"] == "informative").all()),
-        })
+        rows.append(
+            {
+                "model": name,
+                "noise_flagged": int((flagged & (group["truth"] == "noise")).sum()),
+                "informative_found": found,
+                "informative_total": int((group["truth"] == "informative").sum()),
+                "top_informative": bool((ranked.head(max(found, 1))["truth"] == "informative").all()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def partial_dependence_frame(models: Mapping[str, BaseEstimator], X, feature: str, *,
-                             grid_resolution: int = 20) -> pd.DataFrame:
+def partial_dependence_frame(
+    models: Mapping[str, BaseEstimator], X, feature: str, *, grid_resolution: int = 20
+) -> pd.DataFrame:
     """Average predicted churn probability as ``feature`` varies, per model: ``[model, value, average]``."""
     rows = []
     for name, model in models.items():
         # brute force on predict_proba: the same quantity (a probability) for every model family;
         # the fast "recursion" method of tree ensembles would give log-odds instead.
-        result = partial_dependence(model, X, [feature], grid_resolution=grid_resolution, kind="average",
-                                    method="brute", response_method="predict_proba")
-        for value, average in zip(result["grid_values"][0], result["average"][0]):
+        result = partial_dependence(
+            model,
+            X,
+            [feature],
+            grid_resolution=grid_resolution,
+            kind="average",
+            method="brute",
+            response_method="predict_proba",
+        )
+        for value, average in zip(result["grid_values"][0], result["average"][0], strict=True):
             rows.append({"model": name, "value": float(value), "average": float(average)})
     return pd.DataFrame(rows)
 
 
-def explanation_cost(model: BaseEstimator, X, y, sizes: Sequence[int], *, n_repeats: int = 3, repeat: int = 1,
-                     label: str = "permutation importance", seed: int = 0) -> pd.DataFrame:
+def explanation_cost(
+    model: BaseEstimator,
+    X,
+    y,
+    sizes: Sequence[int],
+    *,
+    n_repeats: int = 3,
+    repeat: int = 1,
+    label: str = "permutation importance",
+    seed: int = 0,
+) -> pd.DataFrame:
     """Seconds to compute permutation importance on the first ``n`` held-out rows, for each ``n``.
 
     Returns :func:`scalingml.measure.measure_scaling`'s frame; the cost grows with rows
@@ -118,5 +145,7 @@ def explanation_cost(model: BaseEstimator, X, y, sizes: Sequence[int], *, n_repe
     return measure.measure_scaling(
         setup=lambda n: (X.iloc[:n], y.iloc[:n]),
         run=lambda xy: permutation_importance(model, *xy, n_repeats=n_repeats, random_state=seed, n_jobs=1),
-        sizes=sizes, label=label, repeat=repeat,
+        sizes=sizes,
+        label=label,
+        repeat=repeat,
     )

@@ -20,8 +20,14 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import (RepeatedStratifiedKFold, StratifiedKFold, cross_val_score, cross_validate,
-                                     learning_curve, validation_curve)
+from sklearn.model_selection import (
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    cross_val_score,
+    cross_validate,
+    learning_curve,
+    validation_curve,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
@@ -42,17 +48,33 @@ def _tidy(params: Sequence, train: np.ndarray, validation: np.ndarray, name: str
     return pd.DataFrame(rows)
 
 
-def complexity_curve(X, y, *, param_range: Sequence, param_name: str = "max_depth",
-                     estimator: BaseEstimator | None = None, cv: int = 5, scoring: str = "accuracy",
-                     seed: int = 0) -> pd.DataFrame:
+def complexity_curve(
+    X,
+    y,
+    *,
+    param_range: Sequence,
+    param_name: str = "max_depth",
+    estimator: BaseEstimator | None = None,
+    cv: int = 5,
+    scoring: str = "accuracy",
+    seed: int = 0,
+) -> pd.DataFrame:
     """Train and cross-validated scores for each value of a complexity parameter (a validation curve).
 
     The default estimator is a decision tree and the parameter its ``max_depth``.
     Returns a tidy frame with the columns of :data:`CURVE_COLUMNS`.
     """
     estimator = estimator if estimator is not None else DecisionTreeClassifier(random_state=seed)
-    train, validation = validation_curve(estimator, X, y, param_name=param_name, param_range=list(param_range),
-                                         cv=_folds(cv, seed), scoring=scoring, n_jobs=1)
+    train, validation = validation_curve(
+        estimator,
+        X,
+        y,
+        param_name=param_name,
+        param_range=list(param_range),
+        cv=_folds(cv, seed),
+        scoring=scoring,
+        n_jobs=1,
+    )
     return _tidy(list(param_range), train, validation)
 
 
@@ -61,12 +83,14 @@ def summarise_curve(curve: pd.DataFrame, by: str = "param") -> pd.DataFrame:
     wide = curve.groupby([by, "split"])["score"]
     train = wide.mean().xs("train", level="split")
     validation = curve[curve["split"] == "validation"].groupby(by)["score"]
-    summary = pd.DataFrame({
-        "train_mean": train,
-        "validation_mean": validation.mean(),
-        "validation_std": validation.std(ddof=1),
-        "validation_sem": validation.std(ddof=1) / np.sqrt(validation.count()),
-    })
+    summary = pd.DataFrame(
+        {
+            "train_mean": train,
+            "validation_mean": validation.mean(),
+            "validation_std": validation.std(ddof=1),
+            "validation_sem": validation.std(ddof=1) / np.sqrt(validation.count()),
+        }
+    )
     summary["gap"] = summary["train_mean"] - summary["validation_mean"]
     return summary.reset_index().rename(columns={by: "param"})
 
@@ -93,13 +117,29 @@ def best_by_one_standard_error(summary: pd.DataFrame):
     return eligible.sort_values("param").iloc[0]["param"]
 
 
-def learning_curve_frame(X, y, *, train_sizes: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 1.0),
-                         estimator: BaseEstimator | None = None, cv: int = 5, scoring: str = "accuracy",
-                         seed: int = 0) -> pd.DataFrame:
+def learning_curve_frame(
+    X,
+    y,
+    *,
+    train_sizes: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 1.0),
+    estimator: BaseEstimator | None = None,
+    cv: int = 5,
+    scoring: str = "accuracy",
+    seed: int = 0,
+) -> pd.DataFrame:
     """Train and validation scores as the training set grows; ``param`` is the number of training rows."""
     estimator = estimator if estimator is not None else DecisionTreeClassifier(random_state=seed)
-    sizes, train, validation = learning_curve(estimator, X, y, train_sizes=list(train_sizes), cv=_folds(cv, seed),
-                                              scoring=scoring, n_jobs=1, shuffle=True, random_state=seed)
+    sizes, train, validation = learning_curve(
+        estimator,
+        X,
+        y,
+        train_sizes=list(train_sizes),
+        cv=_folds(cv, seed),
+        scoring=scoring,
+        n_jobs=1,
+        shuffle=True,
+        random_state=seed,
+    )
     return _tidy([int(n) for n in sizes], train, validation)
 
 
@@ -112,14 +152,15 @@ def penalty_path(X, y, *, Cs: Sequence[float], cv: int = 5, seed: int = 0) -> tu
     """
     coefficients, train, validation = [], [], []
     for C in Cs:
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, l1_ratio=1.0, solver="liblinear",
-                                                                   random_state=seed))
+        model = make_pipeline(
+            StandardScaler(), LogisticRegression(C=C, l1_ratio=1.0, solver="liblinear", random_state=seed)
+        )
         scores = cross_validate(model, X, y, cv=_folds(cv, seed), scoring="accuracy", return_train_score=True)
         train.append(scores["train_score"])
         validation.append(scores["test_score"])
         model.fit(X, y)
         coefs = model[-1].coef_.ravel()
-        coefficients += [{"C": C, "feature": name, "coef": float(c)} for name, c in zip(X.columns, coefs)]
+        coefficients += [{"C": C, "feature": name, "coef": float(c)} for name, c in zip(X.columns, coefs, strict=True)]
     return pd.DataFrame(coefficients), _tidy(list(Cs), np.array(train), np.array(validation))
 
 
@@ -129,8 +170,16 @@ def surviving_features(coefficients: pd.DataFrame, C: float, tol: float = 1e-8) 
     return at_c.loc[at_c["coef"].abs() > tol, "feature"].tolist()
 
 
-def cv_score_spread(X, y, *, estimator: BaseEstimator | None = None, cv: int = 5, n_repeats: int = 5,
-                    scoring: str = "accuracy", seed: int = 0) -> pd.DataFrame:
+def cv_score_spread(
+    X,
+    y,
+    *,
+    estimator: BaseEstimator | None = None,
+    cv: int = 5,
+    n_repeats: int = 5,
+    scoring: str = "accuracy",
+    seed: int = 0,
+) -> pd.DataFrame:
     """Scores of repeated, reshuffled k-fold cross-validation: ``[repeat, fold, score]``.
 
     The spread is how much a single train/test split could mislead you.
@@ -138,5 +187,6 @@ def cv_score_spread(X, y, *, estimator: BaseEstimator | None = None, cv: int = 5
     estimator = estimator if estimator is not None else DecisionTreeClassifier(max_depth=5, random_state=seed)
     splitter = RepeatedStratifiedKFold(n_splits=cv, n_repeats=n_repeats, random_state=seed)
     scores = cross_val_score(clone(estimator), X, y, cv=splitter, scoring=scoring)
-    return pd.DataFrame({"repeat": np.repeat(np.arange(n_repeats), cv), "fold": np.tile(np.arange(cv), n_repeats),
-                         "score": scores})
+    return pd.DataFrame(
+        {"repeat": np.repeat(np.arange(n_repeats), cv), "fold": np.tile(np.arange(cv), n_repeats), "score": scores}
+    )

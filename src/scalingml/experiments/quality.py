@@ -42,7 +42,7 @@ def customer_schema() -> pa.DataFrameSchema:
             "satisfaction": pa.Column(float, pa.Check.in_range(0, 10)),
             CUSTOMER_TARGET: pa.Column(int, pa.Check.isin([0, 1])),
         },
-        strict=False,
+        strict=True,
         coerce=False,
         name="customers",
     )
@@ -110,13 +110,15 @@ def validation_report(frame: pd.DataFrame, schema: pa.DataFrameSchema | None = N
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-        report = pd.DataFrame({
-            "column": cases["column"],
-            "check": cases["check"].astype(str),
-            "row": cases["index"],
-            "value": cases["failure_case"],
-        })
-        report["problem"] = [_problem_of(c, v) for c, v in zip(report["check"], report["value"])]
+        report = pd.DataFrame(
+            {
+                "column": cases["column"],
+                "check": cases["check"].astype(str),
+                "row": cases["index"],
+                "value": cases["failure_case"],
+            }
+        )
+        report["problem"] = [_problem_of(c, v) for c, v in zip(report["check"], report["value"], strict=True)]
         return report[["column", "check", "problem", "row", "value"]].reset_index(drop=True)
     return pd.DataFrame(columns=["column", "check", "problem", "row", "value"])
 
@@ -159,14 +161,16 @@ def cleanse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 def model_families() -> dict[str, BaseEstimator]:
     """A linear model (needs imputation) and a tree ensemble (handles missing values natively)."""
     return {
-        "logistic regression": make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
-                                             LogisticRegression(max_iter=1_000)),
+        "logistic regression": make_pipeline(
+            SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(max_iter=1_000)
+        ),
         "gradient boosting": HistGradientBoostingClassifier(max_iter=100, random_state=0),
     }
 
 
-def dirt_cost(kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0,
-              models: Mapping[str, BaseEstimator] | None = None) -> pd.DataFrame:
+def dirt_cost(
+    kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0, models: Mapping[str, BaseEstimator] | None = None
+) -> pd.DataFrame:
     """Test accuracy of each model when its *training* data has ``kind`` problems at each rate.
 
     ``kind`` is ``"label_noise"`` or ``"missing_rate"``. Test labels are always true, so
@@ -188,5 +192,13 @@ def dirt_cost(kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0,
     return pd.DataFrame(rows)
 
 
-__all__ = ["PROBLEMS", "cleanse", "customer_schema", "dirt_cost", "make_dirty_customers", "model_families",
-           "summarise_report", "validation_report"]
+__all__ = [
+    "PROBLEMS",
+    "cleanse",
+    "customer_schema",
+    "dirt_cost",
+    "make_dirty_customers",
+    "model_families",
+    "summarise_report",
+    "validation_report",
+]

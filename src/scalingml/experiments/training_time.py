@@ -24,7 +24,7 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
-from scalingml import measure
+from scalingml import measure, scale
 from scalingml.experiments.features import customer_xy
 from scalingml.progress import progress
 
@@ -50,14 +50,21 @@ def reference_estimators(seed: int = 0) -> dict[str, TimedEstimator]:
     """
     return {
         "logistic regression": TimedEstimator(
-            lambda: make_pipeline(StandardScaler(), LogisticRegression(solver="newton-cholesky")), "n", 1.0),
+            lambda: make_pipeline(StandardScaler(), LogisticRegression(solver="newton-cholesky")), "n", 1.0
+        ),
         "decision tree": TimedEstimator(lambda: DecisionTreeClassifier(random_state=seed), "n log n", 1.1),
         "SVC (RBF kernel)": TimedEstimator(lambda: SVC(kernel="rbf", C=1.0), "n^2 to n^3", 2.0, max_rows_share=0.2),
     }
 
 
-def fit_time_curves(estimators: Mapping[str, TimedEstimator], sizes: Sequence[int], *, repeat: int = 3,
-                    seed: int = 0, clock: Callable[[], float] = time.perf_counter) -> pd.DataFrame:
+def fit_time_curves(
+    estimators: Mapping[str, TimedEstimator],
+    sizes: Sequence[int],
+    *,
+    repeat: int = 3,
+    seed: int = 0,
+    clock: Callable[[], float] = time.perf_counter,
+) -> pd.DataFrame:
     """Fit time against rows for each estimator (sizes scaled by its ``max_rows_share``).
 
     Data generation is excluded from the timing, and BLAS runs on one thread: on small
@@ -69,16 +76,27 @@ def fit_time_curves(estimators: Mapping[str, TimedEstimator], sizes: Sequence[in
         return _fit_time_curves(estimators, sizes, repeat=repeat, seed=seed, clock=clock)
 
 
-def _fit_time_curves(estimators: Mapping[str, TimedEstimator], sizes: Sequence[int], *, repeat: int,
-                     seed: int, clock: Callable[[], float]) -> pd.DataFrame:
+def _fit_time_curves(
+    estimators: Mapping[str, TimedEstimator],
+    sizes: Sequence[int],
+    *,
+    repeat: int,
+    seed: int,
+    clock: Callable[[], float],
+) -> pd.DataFrame:
     frames = []
     for name, spec in progress(estimators.items(), desc="estimators"):
         own_sizes = sorted({max(50, int(n * spec.max_rows_share)) for n in sizes})
-        frames.append(measure.measure_scaling(
-            setup=lambda n: customer_xy(n, seed=seed),
-            run=lambda xy, make=spec.make: make().fit(*xy),
-            sizes=own_sizes, label=name, repeat=repeat, clock=clock,
-        ))
+        frames.append(
+            measure.measure_scaling(
+                setup=lambda n: customer_xy(n, seed=seed),
+                run=lambda xy, make=spec.make: make().fit(*xy),
+                sizes=own_sizes,
+                label=name,
+                repeat=repeat,
+                clock=clock,
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -88,9 +106,16 @@ FORECAST_POINTS = 3
 FORECAST_STATISTIC = "min"
 
 
-def forecast(curves: pd.DataFrame, estimators: Mapping[str, TimedEstimator], *, growth: float = 2.0,
-             repeat: int = 3, seed: int = 0, last: int = FORECAST_POINTS,
-             clock: Callable[[], float] = time.perf_counter) -> pd.DataFrame:
+def forecast(
+    curves: pd.DataFrame,
+    estimators: Mapping[str, TimedEstimator],
+    *,
+    growth: float = 2.0,
+    repeat: int = 3,
+    seed: int = 0,
+    last: int = FORECAST_POINTS,
+    clock: Callable[[], float] = time.perf_counter,
+) -> pd.DataFrame:
     """Predict each estimator's fit time at ``growth`` times its largest measured size, then measure it.
 
     The power law is fitted on the ``last`` largest sizes of ``curves`` (from
@@ -106,10 +131,18 @@ def forecast(curves: pd.DataFrame, estimators: Mapping[str, TimedEstimator], *, 
         next_rows = int(curves.loc[curves["label"] == label, "n"].max() * growth)
         X, y = customer_xy(next_rows, seed=seed)
         with threadpool_limits(limits=1, user_api="blas"):
-            measured = measure.time_call(lambda: spec.make().fit(X, y), repeat=repeat, clock=clock).best
+            measured = measure.time_call(lambda m=spec.make, X=X, y=y: m().fit(X, y), repeat=repeat, clock=clock).best
         predicted = float(fit.predict(next_rows))
-        rows.append({"label": label, "k": fit.k, "next_size": next_rows, "predicted": predicted,
-                     "measured": measured, "ratio": measured / predicted})
+        rows.append(
+            {
+                "label": label,
+                "k": fit.k,
+                "next_size": next_rows,
+                "predicted": predicted,
+                "measured": measured,
+                "ratio": measured / predicted,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -121,7 +154,7 @@ def speedup_frame(estimator: BaseEstimator, X, y, n_jobs: Sequence[int], *, repe
     rows = []
     for jobs in progress(n_jobs, desc="n_jobs"):
         model = clone(estimator).set_params(n_jobs=jobs)
-        seconds = measure.time_call(lambda: model.fit(X, y), repeat=repeat).median
+        seconds = measure.time_call(model.fit, X, y, repeat=repeat).median
         rows.append({"n_jobs": jobs, "seconds": seconds})
     frame = pd.DataFrame(rows)
     baseline = frame.loc[frame["n_jobs"] == min(n_jobs), "seconds"].iloc[0]
@@ -153,15 +186,34 @@ def serial_fraction_from_speedups(workers: Sequence[float], speedups: Sequence[f
     return float(np.clip((x @ target) / (x @ x), 0.0, 1.0))
 
 
-def search_grid(profile_name: str = "small") -> dict:
-    """The hyper-parameter grid searched locally and on the Dask cluster (4 candidates at ``ci``, 12 otherwise)."""
-    if profile_name == "ci":
-        return {"max_depth": [4, None], "max_features": ["sqrt", 0.5]}
-    return {"max_depth": [4, 8, None], "min_samples_leaf": [1, 5], "max_features": ["sqrt", 0.5]}
+#: The grid searched locally and on the Dask cluster: 12 candidates ...
+FULL_SEARCH_GRID = {"max_depth": [4, 8, None], "min_samples_leaf": [1, 5], "max_features": ["sqrt", 0.5]}
+#: ... or 4, for profiles with ``reduced_search_grid`` (seconds, not minutes, per search).
+REDUCED_SEARCH_GRID = {"max_depth": [4, None], "max_features": ["sqrt", 0.5]}
 
 
-def grid_search(X, y, *, grid: dict | None = None, n_jobs: int = 1, backend: str | None = None, cv: int = 3,
-                n_estimators: int = 30, seed: int = 0) -> tuple[float, dict, float]:
+def search_grid(profile: scale.ScaleProfile | None = None) -> dict:
+    """The hyper-parameter grid for ``profile`` (default: the active one).
+
+    >>> from sklearn.model_selection import ParameterGrid
+    >>> len(ParameterGrid(search_grid(scale.get_profile("ci")))), len(ParameterGrid(search_grid(scale.get_profile("large"))))
+    (4, 12)
+    """
+    profile = profile or scale.active()
+    return dict(REDUCED_SEARCH_GRID if profile.reduced_search_grid else FULL_SEARCH_GRID)
+
+
+def grid_search(
+    X,
+    y,
+    *,
+    grid: dict | None = None,
+    n_jobs: int = 1,
+    backend: str | None = None,
+    cv: int = 3,
+    n_estimators: int = 30,
+    seed: int = 0,
+) -> tuple[float, dict, float]:
     """Run the same grid search (random forest) with joblib's default or the ``"dask"`` backend.
 
     With ``backend="dask"`` a ``distributed.Client`` must be active (see

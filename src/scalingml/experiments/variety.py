@@ -25,16 +25,88 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-ADJECTIVES = ("Blue", "Rapid", "Silver", "Northern", "Bright", "Prime", "Green", "Solid", "Smart", "Golden",
-              "Urban", "Atlas", "Nova", "Delta", "Summit", "Vertex", "Coastal", "Royal", "Clear", "Pioneer")
-NOUNS = ("Logistics", "Foods", "Textiles", "Systems", "Dynamics", "Partners", "Motors", "Labs", "Retail",
-         "Energy", "Media", "Health", "Finance", "Builders", "Analytics", "Robotics", "Farms", "Travel")
-CITIES = ("", "Oslo", "Lyon", "Porto", "Gent", "Turin", "Bern", "Cork", "Graz", "Lund", "Pisa", "Riga", "Bonn",
-          "Metz", "Linz", "Split", "Delft", "Malmo", "Aarhus", "Tartu", "Braga", "Nantes", "Leeds", "Basel", "Brno",
-          "Kiel", "Mainz", "Bari", "Vigo", "Gijon", "Ulm")
+ADJECTIVES = (
+    "Blue",
+    "Rapid",
+    "Silver",
+    "Northern",
+    "Bright",
+    "Prime",
+    "Green",
+    "Solid",
+    "Smart",
+    "Golden",
+    "Urban",
+    "Atlas",
+    "Nova",
+    "Delta",
+    "Summit",
+    "Vertex",
+    "Coastal",
+    "Royal",
+    "Clear",
+    "Pioneer",
+)
+NOUNS = (
+    "Logistics",
+    "Foods",
+    "Textiles",
+    "Systems",
+    "Dynamics",
+    "Partners",
+    "Motors",
+    "Labs",
+    "Retail",
+    "Energy",
+    "Media",
+    "Health",
+    "Finance",
+    "Builders",
+    "Analytics",
+    "Robotics",
+    "Farms",
+    "Travel",
+)
+CITIES = (
+    "",
+    "Oslo",
+    "Lyon",
+    "Porto",
+    "Gent",
+    "Turin",
+    "Bern",
+    "Cork",
+    "Graz",
+    "Lund",
+    "Pisa",
+    "Riga",
+    "Bonn",
+    "Metz",
+    "Linz",
+    "Split",
+    "Delft",
+    "Malmo",
+    "Aarhus",
+    "Tartu",
+    "Braga",
+    "Nantes",
+    "Leeds",
+    "Basel",
+    "Brno",
+    "Kiel",
+    "Mainz",
+    "Bari",
+    "Vigo",
+    "Gijon",
+    "Ulm",
+)
 SUFFIXES = {"Ltd": "Limited", "Inc": "Incorporated", "GmbH": "G.m.b.H.", "SA": "S.A."}
-REGION_SPELLINGS = {"north": ("North", "north ", "N"), "south": ("South", "south", "S"),
-                    "east": ("East", "EAST", "E"), "west": ("West", "west", "W")}
+REGION_SPELLINGS = {
+    "north": ("North", "north ", "N"),
+    "south": ("South", "south", "S"),
+    "east": ("East", "EAST", "E"),
+    "west": ("West", "west", "W"),
+}
 
 
 #: The largest number of distinct companies :func:`make_sources` can name.
@@ -49,7 +121,7 @@ def _company_names(n: int, rng: np.random.Generator) -> list[str]:
         raise ValueError(f"at most {len(combos)} distinct companies, asked for {n}")
     picked = rng.choice(len(combos), size=n, replace=False)
     suffixes = rng.choice(list(SUFFIXES), size=n)
-    return [" ".join(word for word in (*combos[i], suffix) if word) for i, suffix in zip(picked, suffixes)]
+    return [" ".join(word for word in (*combos[i], suffix) if word) for i, suffix in zip(picked, suffixes, strict=True)]
 
 
 def _finance_spelling(name: str, rng: np.random.Generator) -> str:
@@ -65,12 +137,13 @@ def _finance_spelling(name: str, rng: np.random.Generator) -> str:
     if change == 3:
         return name.replace(" ", "  ").lower() + "."
     i = int(rng.integers(1, len(words[0]) - 1))  # swap two letters of the first word
-    first = words[0][:i - 1] + words[0][i] + words[0][i - 1] + words[0][i + 1:]
+    first = words[0][: i - 1] + words[0][i] + words[0][i - 1] + words[0][i + 1 :]
     return " ".join([first, *words[1:]])
 
 
-def make_sources(n_customers: int, *, seed: int = 0, invoices_per_customer: int = 6,
-                 legacy_share: float = 0.4) -> dict[str, pd.DataFrame]:
+def make_sources(
+    n_customers: int, *, seed: int = 0, invoices_per_customer: int = 6, legacy_share: float = 0.4
+) -> dict[str, pd.DataFrame]:
     """Generate ``crm``, ``billing``, ``events`` and the hidden ``truth`` (account name -> customer id)."""
     rng = np.random.default_rng(seed)
     ids = np.arange(n_customers)
@@ -78,58 +151,77 @@ def make_sources(n_customers: int, *, seed: int = 0, invoices_per_customer: int 
     region = rng.choice(list(REGION_SPELLINGS), size=n_customers)
     plan = rng.choice(["basic", "standard", "premium"], size=n_customers, p=(0.5, 0.35, 0.15))
     monthly_value = rng.lognormal(mean=6.0, sigma=0.6, size=n_customers)  # euros billed per month
-    support_rate = rng.gamma(shape=1.5, scale=1.0, size=n_customers)       # support calls per quarter
+    support_rate = rng.gamma(shape=1.5, scale=1.0, size=n_customers)  # support calls per quarter
     logit = -0.5 + 0.9 * (support_rate - 1.5) - 2.0 * (np.log(monthly_value) - 6.0) + 0.5 * (plan == "basic")
     churned = (rng.random(n_customers) < 1 / (1 + np.exp(-logit))).astype(np.int64)
 
-    crm = pd.DataFrame({
-        "customer_id": ids,
-        "company": names,
-        "region": [rng.choice(REGION_SPELLINGS[r]) for r in region],
-        "plan": plan,
-        "churned": churned,
-    })
+    crm = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "company": names,
+            "region": [rng.choice(REGION_SPELLINGS[r]) for r in region],
+            "plan": plan,
+            "churned": churned,
+        }
+    )
 
     account_names = [_finance_spelling(name, rng) for name in names]
     invoice_owner = np.repeat(ids, invoices_per_customer)
     amounts = monthly_value[invoice_owner] * rng.lognormal(0, 0.1, invoice_owner.size)
     legacy = rng.random(invoice_owner.size) < legacy_share
-    billing = pd.DataFrame({
-        "account_name": np.asarray(account_names, dtype=object)[invoice_owner],
-        "amount": np.where(legacy, np.round(amounts * 100), np.round(amounts, 2)),
-        "unit": np.where(legacy, "cents", "EUR"),
-    }).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    billing = (
+        pd.DataFrame(
+            {
+                "account_name": np.asarray(account_names, dtype=object)[invoice_owner],
+                "amount": np.where(legacy, np.round(amounts * 100), np.round(amounts, 2)),
+                "unit": np.where(legacy, "cents", "EUR"),
+            }
+        )
+        .sample(frac=1.0, random_state=seed)
+        .reset_index(drop=True)
+    )
 
     calls = rng.poisson(support_rate * 2)
     owner = np.repeat(ids, calls)
-    events = pd.DataFrame({
-        "customer_ref": [f"CUST-{i:05d}" for i in owner],
-        "event": "support_call",
-        "minutes": rng.gamma(2.0, 6.0, owner.size).round(1),
-    })
+    events = pd.DataFrame(
+        {
+            "customer_ref": [f"CUST-{i:05d}" for i in owner],
+            "event": "support_call",
+            "minutes": rng.gamma(2.0, 6.0, owner.size).round(1),
+        }
+    )
     truth = pd.DataFrame({"account_name": account_names, "customer_id": ids})
     return {"crm": crm, "billing": billing, "events": events, "truth": truth}
 
 
 def normalise_region(values: pd.Series) -> pd.Series:
     """``"north "``, ``"N"``, ``"North"`` -> ``"north"``."""
-    lookup = {spelling.strip().lower(): canonical for canonical, spellings in REGION_SPELLINGS.items()
-              for spelling in spellings}
+    lookup = {
+        spelling.strip().lower(): canonical
+        for canonical, spellings in REGION_SPELLINGS.items()
+        for spelling in spellings
+    }
     return values.str.strip().str.lower().map(lookup)
 
 
 def billing_per_account(billing: pd.DataFrame, *, fix_units: bool = True) -> pd.DataFrame:
     """Monthly billed amount per account name; with ``fix_units`` legacy cents become euros."""
     amount = billing["amount"].where(~(fix_units & (billing["unit"] == "cents")), billing["amount"] / 100)
-    return (billing.assign(amount_eur=amount).groupby("account_name", as_index=False)
-            .agg(billed=("amount_eur", "mean"), invoices=("amount_eur", "size")))
+    return (
+        billing.assign(amount_eur=amount)
+        .groupby("account_name", as_index=False)
+        .agg(billed=("amount_eur", "mean"), invoices=("amount_eur", "size"))
+    )
 
 
 def events_per_customer(events: pd.DataFrame) -> pd.DataFrame:
     """Support calls and minutes per customer id, parsed from ``CUST-00042`` keys."""
     ids = events["customer_ref"].str.extract(r"(\d+)$", expand=False).astype(np.int64)
-    return (events.assign(customer_id=ids).groupby("customer_id", as_index=False)
-            .agg(support_calls=("event", "size"), support_minutes=("minutes", "sum")))
+    return (
+        events.assign(customer_id=ids)
+        .groupby("customer_id", as_index=False)
+        .agg(support_calls=("event", "size"), support_minutes=("minutes", "sum"))
+    )
 
 
 def exact_join(crm: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -144,8 +236,9 @@ def fuzzy_join(crm: pd.DataFrame, accounts: pd.DataFrame, *, max_dist: float = 0
     """
     import skrub
 
-    joined = skrub.fuzzy_join(crm, accounts, left_on="company", right_on="account_name", max_dist=max_dist,
-                              add_match_info=True)
+    joined = skrub.fuzzy_join(
+        crm, accounts, left_on="company", right_on="account_name", max_dist=max_dist, add_match_info=True
+    )
     accepted = joined.pop("skrub_Joiner_match_accepted").astype(bool)
     joined = joined.drop(columns=[c for c in joined.columns if c.startswith("skrub_Joiner")])
     joined.loc[~accepted, list(accounts.columns)] = np.nan
@@ -154,14 +247,15 @@ def fuzzy_join(crm: pd.DataFrame, accounts: pd.DataFrame, *, max_dist: float = 0
 
 def match_quality(joined: pd.DataFrame, truth: pd.DataFrame) -> dict:
     """Share of CRM rows matched to an account, and share of those matches that are the right account."""
-    expected = dict(zip(truth["customer_id"], truth["account_name"]))
+    expected = dict(zip(truth["customer_id"], truth["account_name"], strict=True))
     matched = joined["account_name"].notna()
     correct = joined.loc[matched, "account_name"] == joined.loc[matched, "customer_id"].map(expected)
     return {"match_rate": float(matched.mean()), "precision": float(correct.mean()) if matched.any() else float("nan")}
 
 
-def training_table(sources: dict[str, pd.DataFrame], *, fuzzy: bool = True, fix_units: bool = True,
-                   fix_keys: bool = True) -> pd.DataFrame:
+def training_table(
+    sources: dict[str, pd.DataFrame], *, fuzzy: bool = True, fix_units: bool = True, fix_keys: bool = True
+) -> pd.DataFrame:
     """One row per CRM customer with billing and events features, with or without the integration fixes."""
     crm = sources["crm"].copy()
     crm["region"] = normalise_region(crm["region"]) if fix_keys else crm["region"]
@@ -180,10 +274,12 @@ def churn_model() -> object:
     """Mixed-type features through a ColumnTransformer: impute + scale numbers, one-hot categories."""
     numeric = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
     categorical = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore"))
-    features = ColumnTransformer([
-        ("numeric", numeric, ["billed", "invoices", "support_calls", "support_minutes"]),
-        ("categorical", categorical, make_column_selector(dtype_include=[object, "string", "category"])),
-    ])
+    features = ColumnTransformer(
+        [
+            ("numeric", numeric, ["billed", "invoices", "support_calls", "support_minutes"]),
+            ("categorical", categorical, make_column_selector(dtype_include=[object, "string", "category"])),
+        ]
+    )
     return make_pipeline(features, LogisticRegression(max_iter=1_000))
 
 
@@ -199,14 +295,22 @@ def integration_scores(sources: dict[str, pd.DataFrame], *, cv: int = 5) -> pd.D
         table = training_table(sources, **options)
         X, y = table.drop(columns=["churned", "customer_id"]), table["churned"]
         scores = cross_val_score(churn_model(), X, y, cv=cv, scoring="roc_auc")
-        rows.append({"variant": name, "roc_auc": float(scores.mean()), "roc_auc_std": float(scores.std()),
-                     "billing_matched": float(table["billed"].notna().mean())})
+        rows.append(
+            {
+                "variant": name,
+                "roc_auc": float(scores.mean()),
+                "roc_auc_std": float(scores.std()),
+                "billing_matched": float(table["billed"].notna().mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def threshold_sweep(sources: dict[str, pd.DataFrame], thresholds) -> pd.DataFrame:
     """Match rate and precision of the fuzzy join for each ``max_dist``: ``[max_dist, match_rate, precision]``."""
     accounts = billing_per_account(sources["billing"])
-    rows = [{"max_dist": t, **match_quality(fuzzy_join(sources["crm"], accounts, max_dist=t), sources["truth"])}
-            for t in thresholds]
+    rows = [
+        {"max_dist": t, **match_quality(fuzzy_join(sources["crm"], accounts, max_dist=t), sources["truth"])}
+        for t in thresholds
+    ]
     return pd.DataFrame(rows)

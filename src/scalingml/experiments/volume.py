@@ -34,8 +34,9 @@ CLASSES = (0, 1)
 APPROACHES = ("in-memory", "chunked", "dask dataframe")
 
 
-def write_dataset(folder: str | os.PathLike, n_rows: int, rows_per_partition: int, *, seed: int = 0,
-                  file_format: str = "parquet") -> list[Path]:
+def write_dataset(
+    folder: str | os.PathLike, n_rows: int, rows_per_partition: int, *, seed: int = 0, file_format: str = "parquet"
+) -> list[Path]:
     """Generate ``n_rows`` customers as partitions of ``rows_per_partition`` rows (the last may be smaller)."""
     n_partitions = max(1, math.ceil(n_rows / rows_per_partition))
     return datasets.write_partitioned(folder, n_rows, n_partitions, file_format=file_format, seed=seed)
@@ -72,8 +73,9 @@ def fit_chunked(folder: str | os.PathLike, *, seed: int = 0, epochs: int = 3) ->
     model = _sgd(seed)
     n_partitions = len(datasets.list_partitions(folder))
     for epoch in range(epochs):
-        for _, part in progress(datasets.read_partitions(folder), desc=f"epoch {epoch + 1}/{epochs}",
-                                total=n_partitions):
+        for _, part in progress(
+            datasets.read_partitions(folder), desc=f"epoch {epoch + 1}/{epochs}", total=n_partitions
+        ):
             X, y = customer_features(part)
             model.partial_fit(scaler.transform(X), y, classes=list(CLASSES))
     return scaler, model
@@ -102,9 +104,15 @@ def _run(approach: str, folder: Path):
     raise ValueError(f"Unknown approach {approach!r}; use one of {APPROACHES}")
 
 
-def volume_experiment(sizes: Sequence[int], rows_per_partition: int, *, workdir: str | os.PathLike | None = None,
-                      approaches: Sequence[str] = APPROACHES, repeat: int = 1,
-                      memory_budget_mb: float | None = None) -> pd.DataFrame:
+def volume_experiment(
+    sizes: Sequence[int],
+    rows_per_partition: int,
+    *,
+    workdir: str | os.PathLike | None = None,
+    approaches: Sequence[str] = APPROACHES,
+    repeat: int = 1,
+    memory_budget_mb: float | None = None,
+) -> pd.DataFrame:
     """Peak memory (tracemalloc) and median time of each approach for each dataset size.
 
     Returns ``[approach, n, seconds, peak_mb, status]``. Datasets are written under
@@ -126,8 +134,15 @@ def volume_experiment(sizes: Sequence[int], rows_per_partition: int, *, workdir:
                 _run(approach, folder)  # warm-up
             forecast = first_peak.get(approach, 0.0) * n / sizes[0]
             if memory_budget_mb is not None and forecast > memory_budget_mb:
-                rows.append({"approach": approach, "n": n, "seconds": float("nan"), "peak_mb": forecast,
-                             "status": f"skipped: forecast {forecast:,.0f} MB > budget {memory_budget_mb:,.0f} MB"})
+                rows.append(
+                    {
+                        "approach": approach,
+                        "n": n,
+                        "seconds": float("nan"),
+                        "peak_mb": forecast,
+                        "status": f"skipped: forecast {forecast:,.0f} MB > budget {memory_budget_mb:,.0f} MB",
+                    }
+                )
                 continue
             peak = measure.peak_memory(_run, approach, folder).peak_mb
             first_peak.setdefault(approach, peak)
@@ -155,8 +170,13 @@ def storage_comparison(frame: pd.DataFrame, folder: str | os.PathLike, *, repeat
         else:
             frame.to_parquet(path, index=False)
             reader = functools.partial(pd.read_parquet, path)
-        rows.append({"format": file_format, "megabytes": path.stat().st_size / 2**20,
-                     "read_seconds": measure.time_call(reader, repeat=repeat).median})
+        rows.append(
+            {
+                "format": file_format,
+                "megabytes": path.stat().st_size / 2**20,
+                "read_seconds": measure.time_call(reader, repeat=repeat).median,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -172,15 +192,17 @@ def downcast(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             result[column] = pd.to_numeric(series, downcast="integer")
         elif pd.api.types.is_float_dtype(series):
             result[column] = pd.to_numeric(series, downcast="float")
-        elif (pd.api.types.is_string_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype)) \
-                and series.nunique() < 0.5 * len(series):
+        elif (
+            pd.api.types.is_string_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype)
+        ) and series.nunique() < 0.5 * len(series):
             result[column] = series.astype("category")
-    report = pd.DataFrame({
-        "column": frame.columns,
-        "before": [str(t) for t in frame.dtypes],
-        "after": [str(t) for t in result.dtypes],
-        "before_bytes": frame.memory_usage(deep=True, index=False).to_numpy(),
-        "after_bytes": result.memory_usage(deep=True, index=False).to_numpy(),
-    })
+    report = pd.DataFrame(
+        {
+            "column": frame.columns,
+            "before": [str(t) for t in frame.dtypes],
+            "after": [str(t) for t in result.dtypes],
+            "before_bytes": frame.memory_usage(deep=True, index=False).to_numpy(),
+            "after_bytes": result.memory_usage(deep=True, index=False).to_numpy(),
+        }
+    )
     return result, report
-
