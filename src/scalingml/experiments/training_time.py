@@ -196,8 +196,8 @@ def search_grid(profile: scale.ScaleProfile | None = None) -> dict:
     """The hyper-parameter grid for ``profile`` (default: the active one).
 
     >>> from sklearn.model_selection import ParameterGrid
-    >>> len(ParameterGrid(search_grid(scale.get_profile("ci")))), len(ParameterGrid(search_grid(scale.get_profile("large"))))
-    (4, 12)
+    >>> [len(ParameterGrid(search_grid(scale.get_profile(name)))) for name in ("ci", "large")]
+    [4, 12]
     """
     profile = profile or scale.active()
     return dict(REDUCED_SEARCH_GRID if profile.reduced_search_grid else FULL_SEARCH_GRID)
