@@ -8,6 +8,8 @@ sqlite gradebook) stays under the git-ignored grading/ folder.
 
 import os
 
+from scalingml.sandbox import CELL_TIMEOUT
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -24,8 +26,10 @@ c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
 c.CourseDirectory.solution_directory = os.path.join("grading", "solution")
 c.CourseDirectory.source_with_tests_directory = os.path.join("grading", "source_with_tests")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(grading, "gradebook.db")
+# `nbgrader export` writes its CSV here, not into the repository root
+c.CsvExportPlugin.to = os.path.join(grading, "grades.csv")
 
 # Graded cells are sized for the `ci` scale profile (chosen automatically while
 # NBGRADER_EXECUTION is set), so 30 s per cell is generous; a runaway cell is cut.
-c.Execute.timeout = 30
+c.Execute.timeout = CELL_TIMEOUT
 c.Execute.interrupt_on_timeout = True

@@ -50,7 +50,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    active = scale.active_name()
+    active = scale.active_name()  # an unknown SCALINGML_SCALE is an error here too
     for profile in scale.PROFILES.values():
         marker = "*" if profile.name == active else " "
         print(f"{marker} {profile.name:<6} n_rows={profile.n_rows:<8,} {profile.description}")
@@ -126,8 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "lab",
+        usage="%(prog)s [-h] [JUPYTER_LAB_ARGUMENT ...]",
         help="launch JupyterLab on the course, opening the welcome lesson "
         "(other arguments go to jupyter lab, e.g. --no-browser)",
+        description=f"Start JupyterLab with the course folder as its root and open {LAB_START_PAGE}. "
+        "The scale profile comes from SCALINGML_SCALE (see `scalingml profiles`); as root (in a container) "
+        "--allow-root is added for you.",
+        epilog="Every other argument goes to `jupyter lab` unchanged, for example: --no-browser, "
+        "--port 8890, --ip 0.0.0.0, --IdentityProvider.token=SECRET, --LabApp.default_url=/lab/tree/course/"
+        "02_model_complexity.ipynb. `jupyter lab --help-all` lists them all.",
     )
     p.set_defaults(handler=_lab)
 

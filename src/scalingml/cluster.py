@@ -28,6 +28,7 @@ import dask
 from scalingml import scale
 from scalingml.errors import ScalingmlError
 from scalingml.scale import ScaleProfile
+from scalingml.scratch import scratch_dir
 
 ADDRESS_ENV_VAR = "DASK_SCHEDULER_ADDRESS"
 DEFAULT_TIMEOUT = 10.0
@@ -118,21 +119,24 @@ def client(
             dask_client.close()
         return
 
-    local = LocalCluster(
-        n_workers=how.n_workers,
-        threads_per_worker=how.threads_per_worker,
-        processes=how.processes,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    )
-    try:
-        dask_client = Client(local)
+    # the workers' spill folder lives and dies with the cluster (not a dask-scratch-space left in /tmp)
+    with scratch_dir("dask") as spill:
+        local = LocalCluster(
+            n_workers=how.n_workers,
+            threads_per_worker=how.threads_per_worker,
+            processes=how.processes,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+            local_directory=spill,
+        )
         try:
-            yield dask_client
+            dask_client = Client(local)
+            try:
+                yield dask_client
+            finally:
+                dask_client.close()
         finally:
-            dask_client.close()
-    finally:
-        local.close()
+            local.close()
 
 
 def check_scheduler(address: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[bool, str]:

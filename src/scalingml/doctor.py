@@ -75,12 +75,7 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
     except scale.UnknownProfileError as exc:
         rows.append(Check("scale profile", str(exc), ok=False))
         return rows
-    source = (
-        "NBGRADER_EXECUTION (autograding)"
-        if os.environ.get(scale.AUTOGRADING_ENV_VAR)
-        else (scale.ENV_VAR if os.environ.get(scale.ENV_VAR) else "default")
-    )
-    rows.append(Check("scale profile", f"{profile.name} ({profile.description}); from {source}"))
+    rows.append(Check("scale profile", f"{profile.name} ({profile.description}); from {scale.active_source()}"))
     how = cluster.plan(profile)
     rows.append(Check("cluster", how.describe()))
     if how.address and probe_cluster:

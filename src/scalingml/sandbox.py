@@ -30,14 +30,18 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from scalingml import scale
+
 ENV_PREFIX = "SCALINGML_SANDBOX_"
+#: Seconds a graded cell may run: nbgrader's own default, used by `scalingml grade`, `check` and nbgrader_config.py.
+CELL_TIMEOUT = 30
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one notebook run."""
 
-    cell_timeout: int = 30
+    cell_timeout: int = CELL_TIMEOUT
     notebook_timeout: int = 300
     memory_mb: int = 4096
     processes: int = 256
@@ -157,8 +161,8 @@ def sandbox_environment(
     return {
         **kept,
         "HOME": str(scratch),
-        "NBGRADER_EXECUTION": "autograde",
-        "SCALINGML_SCALE": "ci",
+        scale.AUTOGRADING_ENV_VAR: "autograde",
+        scale.ENV_VAR: "ci",
         "SCALINGML_PROGRESS": "0",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",

@@ -139,16 +139,29 @@ def get_profile(name: str) -> ScaleProfile:
         ) from None
 
 
-def active_name() -> str:
-    """Name of the profile in force now (see the module docstring for the rules)."""
+def active_source() -> str:
+    """Where the active profile comes from: the autograding variable, ``SCALINGML_SCALE``, or the default.
+
+    This is the one rule every command and notebook follows (see the module docstring).
+    """
     if os.environ.get(AUTOGRADING_ENV_VAR):
-        return "ci"
-    return os.environ.get(ENV_VAR, "").strip() or DEFAULT_PROFILE
+        return f"{AUTOGRADING_ENV_VAR} (autograding)"
+    return ENV_VAR if os.environ.get(ENV_VAR, "").strip() else "default"
 
 
 def active() -> ScaleProfile:
-    """The profile in force now; an unknown ``SCALINGML_SCALE`` raises :class:`UnknownProfileError`."""
-    return get_profile(active_name())
+    """The profile in force now; an unknown ``SCALINGML_SCALE`` raises :class:`UnknownProfileError`.
+
+    ``SMALL`` and `` small `` mean ``small``: names are compared without case or surrounding spaces.
+    """
+    if os.environ.get(AUTOGRADING_ENV_VAR):
+        return PROFILES["ci"]
+    return get_profile(os.environ.get(ENV_VAR, "").strip() or DEFAULT_PROFILE)
+
+
+def active_name() -> str:
+    """Canonical name of :func:`active` (raises :class:`UnknownProfileError` like it)."""
+    return active().name
 
 
 @contextlib.contextmanager

@@ -3,13 +3,11 @@
 Partitions are generated one by one, so a dataset larger than memory can be written
 with the memory of a single partition; :func:`read_partitions` streams them back.
 
->>> import tempfile
->>> folder = tempfile.mkdtemp()
->>> paths = write_partitioned(folder, n_rows=10, n_partitions=2)
->>> [p.name for p in paths]
-['part-00000.parquet', 'part-00001.parquet']
->>> sum(len(frame) for _, frame in read_partitions(folder))
-10
+>>> from scalingml.scratch import scratch_dir
+>>> with scratch_dir("doctest") as folder:
+...     paths = write_partitioned(folder, n_rows=10, n_partitions=2)
+...     [p.name for p in paths], sum(len(frame) for _, frame in read_partitions(folder))
+(['part-00000.parquet', 'part-00001.parquet'], 10)
 """
 
 from __future__ import annotations

@@ -5,11 +5,10 @@ repeatable); time is measured separately, without tracing. The dataset is writte
 fixed-size Parquet partitions, so an out-of-core pass holds one partition at a time
 whatever the total size.
 
->>> import tempfile
->>> folder = tempfile.mkdtemp()
->>> _ = write_dataset(folder, n_rows=3_000, rows_per_partition=1_000)
->>> scaler, model = fit_chunked(folder)
->>> round(float(model.score(scaler.transform(held_out(folder)[0]), held_out(folder)[1])), 1) > 0.5
+>>> with scratch_dir("doctest") as folder:
+...     _ = write_dataset(folder, n_rows=3_000, rows_per_partition=1_000)
+...     scaler, model = fit_chunked(folder)
+...     float(model.score(scaler.transform(held_out(folder)[0]), held_out(folder)[1])) > 0.5
 True
 """
 
@@ -18,7 +17,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from scalingml import datasets, measure
 from scalingml.experiments.features import customer_features
 from scalingml.progress import progress
+from scalingml.scratch import scratch_dir
 
 CLASSES = (0, 1)
 APPROACHES = ("in-memory", "chunked", "dask dataframe")
@@ -71,11 +70,8 @@ def fit_chunked(folder: str | os.PathLike, *, seed: int = 0, epochs: int = 3) ->
     for _, part in datasets.read_partitions(folder):
         scaler.partial_fit(customer_features(part)[0])
     model = _sgd(seed)
-    n_partitions = len(datasets.list_partitions(folder))
-    for epoch in range(epochs):
-        for _, part in progress(
-            datasets.read_partitions(folder), desc=f"epoch {epoch + 1}/{epochs}", total=n_partitions
-        ):
+    for _ in range(epochs):
+        for _, part in datasets.read_partitions(folder):
             X, y = customer_features(part)
             model.partial_fit(scaler.transform(X), y, classes=list(CLASSES))
     return scaler, model
@@ -122,7 +118,17 @@ def volume_experiment(
     smallest size, would exceed the budget is not run: its row holds the forecast and
     ``status`` says so.
     """
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="scalingml-volume-"))
+    if workdir is None:
+        with scratch_dir("volume") as scratch:
+            return volume_experiment(
+                sizes,
+                rows_per_partition,
+                workdir=scratch,
+                approaches=approaches,
+                repeat=repeat,
+                memory_budget_mb=memory_budget_mb,
+            )
+    workdir = Path(workdir)
     sizes = sorted(int(n) for n in sizes)
     rows: list[dict] = []
     first_peak: dict[str, float] = {}
