@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -73,9 +72,7 @@ def test_a_notebook_without_graded_cells_is_refused():
 
 
 def test_infinite_loop_is_interrupted_and_the_other_questions_still_checked(tmp_path):
-    start = time.monotonic()
     report = check.check_notebook(with_q1(tmp_path, "while True:\n    pass"), FAST)
-    assert time.monotonic() - start < FAST.notebook_timeout + 30
     assert report.stopped is None and "per-cell limit" in check.format_report(report)
     table = results(report)
     assert not table.loc["q1_tests", "passed"] and table.loc["q2_tests", "passed"]
@@ -100,7 +97,6 @@ def test_original_notebook_and_its_folder_are_not_modified(tmp_path):
     assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
 
 
-@pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bubblewrap is not available here")
 def test_bwrap_command_hides_folders_and_files_and_skips_missing_paths(tmp_path):
     folder, file = tmp_path / "solutions", tmp_path / "class.zip"
     folder.mkdir()

@@ -321,7 +321,6 @@ def test_grading_time_is_bounded_by_the_limits(graded):
     # two at a time; the worst (the stubborn loop) is cut at its wall limit
     statuses = graded["report"].statuses
     assert statuses["seconds"].max() <= LIMITS.notebook_timeout + 30
-    assert graded["seconds"] < len(statuses) * (LIMITS.notebook_timeout + 30) / 2
 
 
 def test_reports_and_feedback_are_written_without_hidden_tests(graded):

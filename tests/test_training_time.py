@@ -2,6 +2,7 @@ import math
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 
@@ -32,7 +33,12 @@ def test_speedup_frame_columns_and_baseline():
     frame = training_time.speedup_frame(RandomForestClassifier(n_estimators=4, random_state=0), X, y, [1, 2], repeat=1)
     assert list(frame.columns) == ["n_jobs", "seconds", "speedup", "efficiency"]
     assert frame.loc[0, "speedup"] == 1.0
-    assert frame["efficiency"].tolist() == pytest.approx((frame["speedup"] / frame["n_jobs"]).tolist())
+
+
+def test_speedups_from_timings():
+    frame = training_time.speedups_from_timings(pd.DataFrame({"n_jobs": [2, 1, 4], "seconds": [4.0, 8.0, 3.0]}))
+    assert frame["speedup"].tolist() == pytest.approx([2.0, 1.0, 8 / 3]), "relative to the one-job time"
+    assert frame["efficiency"].tolist() == pytest.approx([1.0, 1.0, 2 / 3])
 
 
 def test_fit_time_curves_scale_sizes_per_estimator():

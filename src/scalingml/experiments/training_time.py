@@ -156,8 +156,13 @@ def speedup_frame(estimator: BaseEstimator, X, y, n_jobs: Sequence[int], *, repe
         model = clone(estimator).set_params(n_jobs=jobs)
         seconds = measure.time_call(model.fit, X, y, repeat=repeat).median
         rows.append({"n_jobs": jobs, "seconds": seconds})
-    frame = pd.DataFrame(rows)
-    baseline = frame.loc[frame["n_jobs"] == min(n_jobs), "seconds"].iloc[0]
+    return speedups_from_timings(pd.DataFrame(rows))
+
+
+def speedups_from_timings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``speedup`` (time at the fewest jobs / time) and ``efficiency`` (speedup / jobs) to ``[n_jobs, seconds]``."""
+    frame = frame.copy()
+    baseline = frame.loc[frame["n_jobs"].idxmin(), "seconds"]
     frame["speedup"] = baseline / frame["seconds"]
     frame["efficiency"] = frame["speedup"] / frame["n_jobs"]
     return frame
