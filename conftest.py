@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent
-
 
 def pytest_configure(config):
     # Set before any kernel starts: nbmake and nbclient kernels inherit the environment.
@@ -23,6 +21,15 @@ def pytest_configure(config):
     os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
 
 
+def pytest_collection_modifyitems(config, items):
+    # nbmake's items execute whole notebooks: they belong to the slow lane with the grading round trips
+    for item in items:
+        if type(item).__name__ == "NotebookItem":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def repo() -> Path:
+    from tests.notebook_tools import REPO
+
     return REPO

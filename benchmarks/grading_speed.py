@@ -26,6 +26,9 @@ from pathlib import Path
 
 from scalingml import course, grading, sandbox
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests/
+from tests.notebook_tools import scratch_copy  # noqa: E402
+
 
 def make_class(course_root: Path, assignment: str, students: int, folder: Path) -> dict[str, Path]:
     """``students`` submissions alternating between the solution and the blank release."""
@@ -41,7 +44,7 @@ def make_class(course_root: Path, assignment: str, students: int, folder: Path) 
 
 
 def serial_nbgrader(course_root: Path, assignment: str, submissions: Path, workdir: Path) -> float:
-    root = course.scratch_copy([assignment], workdir, course_root)
+    root = scratch_copy([assignment], workdir, course_root)
     shutil.copytree(submissions, root / course.GRADING_DIR / "submitted", dirs_exist_ok=True)
     for student in (root / course.GRADING_DIR / "submitted").iterdir():  # nbgrader's layout: STUDENT/ASSIGNMENT/
         (student / assignment).mkdir()
@@ -73,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         serial = serial_nbgrader(course_root, args.assignment, submissions, workdir / "serial")
         print(f"serial nbgrader autograde: {serial:.1f} s ({serial / args.students:.2f} s per submission)", flush=True)
-        root = course.scratch_copy([args.assignment], workdir / "parallel", course_root)
+        root = scratch_copy([args.assignment], workdir / "parallel", course_root)
         api = course.nbgrader_api(root)
         with course.working_directory(root):
             api.generate_assignment(args.assignment, force=True)

@@ -1,11 +1,15 @@
-"""Helpers for the notebook tests: find, read, execute and modify course notebooks."""
+"""Helpers for the tests and benchmarks: find, read, execute and modify course notebooks; scratch courses."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from pathlib import Path
 
 import nbformat
+
+from scalingml import cells, course
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = ("course", "solutions", "exercises")
@@ -23,15 +27,12 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
-def grader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+grader = cells.nbgrader_metadata
 
 
 def graded_test_cells(notebook) -> list:
     """Autograded test cells (grade, not solution, code)."""
-    return [
-        c for c in notebook.cells if grader(c).get("grade") and not grader(c).get("solution") and c.cell_type == "code"
-    ]
+    return [c for c in notebook.cells if cells.is_autograded_test(c)]
 
 
 def with_answer(solution: Path, replacements: dict[str, str], target: Path) -> Path:
@@ -49,3 +50,63 @@ def with_answer(solution: Path, replacements: dict[str, str], target: Path) -> P
     os.makedirs(target.parent, exist_ok=True)
     nbformat.write(notebook, target)
     return target
+
+
+def execute(
+    path: str | os.PathLike, *, timeout: int = 300, allow_errors: bool = True, env: dict[str, str] | None = None
+) -> tuple[nbformat.NotebookNode, float]:
+    """Run ``path`` top to bottom in its own folder; return the executed notebook and wall seconds.
+
+    ``env`` entries are set for the kernel (e.g. ``{"SCALINGML_SCALE": "small"}``).
+    With ``allow_errors`` the errors stay in the outputs (see :func:`error_names`).
+    """
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        allow_errors=allow_errors,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    previous = {key: os.environ.get(key) for key in (env or {})}
+    os.environ.update(env or {})
+    try:
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return notebook, seconds
+
+
+def error_names(notebook: nbformat.NotebookNode) -> list[str]:
+    """The exception names in a notebook's outputs, in cell order."""
+    return [error["ename"] for cell in notebook.cells if (error := cells.first_error(cell)) is not None]
+
+
+def scratch_copy(names: list[str], workdir: Path, course_root: Path | None = None) -> Path:
+    """A private course in ``workdir``: the nbgrader config and the named assignments' sources.
+
+    Grading there writes its own ``grading/`` (gradebook included): tests and
+    benchmarks use it so an instructor's gradebook is never touched.
+    """
+    course_root = course_root or course.root()
+    course.require_assignments(names, course_root)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(course_root / "nbgrader_config.py", workdir / "nbgrader_config.py")
+    for name in names:
+        shutil.copytree(
+            course_root / course.SOURCE_DIR / name,
+            workdir / course.SOURCE_DIR / name,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
+    return workdir

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from scalingml import course, grading, sandbox
-from tests.notebook_tools import REPO, with_answer
+from tests.notebook_tools import REPO, scratch_copy, with_answer
 
 NAME = "00_welcome"
 SOLUTION = REPO / "solutions" / NAME / f"{NAME}.ipynb"
@@ -145,7 +145,7 @@ def graded(tmp_path_factory, worker_id):
 
 
 def grade_the_class(tmp):
-    root = course.scratch_copy([NAME], tmp / "course", REPO)
+    root = scratch_copy([NAME], tmp / "course", REPO)
     api = course.nbgrader_api(root)
     with course.working_directory(root):
         assert api.generate_assignment(NAME, force=True)["success"]
@@ -211,7 +211,7 @@ def score(graded, student, question=None):
     return scores.loc[student].sum() if question is None else scores.loc[(student, question)]
 
 
-pytestmark = [pytest.mark.notebook]
+pytestmark = [pytest.mark.slow]
 
 
 def test_well_behaved_submissions_are_graded_as_usual(graded):

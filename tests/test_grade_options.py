@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from scalingml import course, grading
-from tests.notebook_tools import REPO
+from tests.notebook_tools import REPO, scratch_copy
 
 NAME = "00_welcome"
 SOLUTION = REPO / "solutions" / NAME / f"{NAME}.ipynb"
 RELEASE = REPO / "exercises" / NAME / f"{NAME}.ipynb"
 
-pytestmark = pytest.mark.notebook
+pytestmark = pytest.mark.slow
 
 
 def scores_by_student(report):
@@ -26,7 +26,7 @@ def scores_by_student(report):
 
 
 def test_zip_of_zip_collect_files_into_a_gradebook_url(tmp_path):
-    root = course.scratch_copy([NAME], tmp_path / "course", REPO)
+    root = scratch_copy([NAME], tmp_path / "course", REPO)
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.write(SOLUTION, f"{NAME}_alice_attempt_2026-11-20-17-05-00_{NAME}.ipynb")
@@ -46,7 +46,7 @@ def test_zip_of_zip_collect_files_into_a_gradebook_url(tmp_path):
 def test_grading_on_a_dask_cluster_gives_the_same_scores_and_can_show_hidden_tests(tmp_path):
     from distributed import LocalCluster
 
-    root = course.scratch_copy([NAME], tmp_path / "course", REPO)
+    root = scratch_copy([NAME], tmp_path / "course", REPO)
     for student, notebook in {"alice": SOLUTION, "bob": RELEASE}.items():
         (tmp_path / "subs" / student).mkdir(parents=True)
         (tmp_path / "subs" / student / f"{NAME}.ipynb").write_bytes(notebook.read_bytes())
@@ -78,7 +78,7 @@ def run_cli(*args, cwd):
 
 
 def test_cli_prints_the_status_table_and_refuses_bad_input_in_one_line(tmp_path):
-    root = course.scratch_copy([NAME], tmp_path / "course", REPO)
+    root = scratch_copy([NAME], tmp_path / "course", REPO)
     (tmp_path / "subs" / "alice").mkdir(parents=True)
     (tmp_path / "subs" / "alice" / f"{NAME}.ipynb").write_bytes(SOLUTION.read_bytes())
     result = run_cli(NAME, tmp_path / "subs", "--jobs", "1", cwd=root)
@@ -135,7 +135,7 @@ def postgres_url():
 
 
 def test_a_postgresql_gradebook_url(tmp_path, postgres_url):
-    root = course.scratch_copy([NAME], tmp_path / "course", REPO)
+    root = scratch_copy([NAME], tmp_path / "course", REPO)
     for student, notebook in {"alice": SOLUTION, "bob": RELEASE}.items():
         (tmp_path / "subs" / student).mkdir(parents=True)
         (tmp_path / "subs" / student / f"{NAME}.ipynb").write_bytes(notebook.read_bytes())

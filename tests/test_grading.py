@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from scalingml import course, grading
-from tests.notebook_tools import REPO, assignment_names, graded_test_cells, grader, read, with_answer
+from scalingml import grading
+from tests.notebook_tools import REPO, assignment_names, graded_test_cells, grader, read, scratch_copy, with_answer
 from tests.wrong_answers import WRONG_ANSWERS
 
 
@@ -23,7 +23,7 @@ def student_id(case_name):
 
 def grade_class(name, notebooks, tmp_path, **options):
     """Grade ``{student: notebook path}`` for ``name`` in a scratch course; return the report."""
-    root = course.scratch_copy([name], tmp_path / "course", REPO)
+    root = scratch_copy([name], tmp_path / "course", REPO)
     for student, notebook in notebooks.items():
         target = tmp_path / "submissions" / student / f"{name}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,7 @@ def grade_class(name, notebooks, tmp_path, **options):
     )
 
 
-@pytest.mark.notebook
+@pytest.mark.slow
 @pytest.mark.parametrize("name", assignment_names())
 def test_solution_full_marks_blank_zero_and_every_wrong_answer_loses_points(name, tmp_path):
     cases = {student_id(case.name): case for case in WRONG_ANSWERS.get(name, [])}

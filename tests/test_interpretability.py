@@ -3,14 +3,14 @@ from sklearn.model_selection import train_test_split
 
 from scalingml import scale
 from scalingml.experiments import interpretability
-from scalingml.experiments.features import customer_xy
+from scalingml.experiments.features import customer_xy, model_families
 
 
 @pytest.fixture(scope="module")
 def fitted():
     X, y = customer_xy(scale.get_profile("small").n_rows, seed=1)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
-    return interpretability.fit_all(interpretability.model_families(), X_train, y_train), X_test, y_test
+    return interpretability.fit_all(model_families(), X_train, y_train), X_test, y_test
 
 
 def test_feature_truth_labels_noise_and_regions():

@@ -9,8 +9,17 @@ import shutil
 import pytest
 
 from scalingml import course
-from scalingml.notebooks import error_names, execute
-from tests.notebook_tools import FOLDERS, REPO, assignment_names, graded_test_cells, grader, notebooks, read
+from tests.notebook_tools import (
+    FOLDERS,
+    REPO,
+    assignment_names,
+    error_names,
+    execute,
+    graded_test_cells,
+    grader,
+    notebooks,
+    read,
+)
 
 ALL_NOTEBOOKS = [p for folder in FOLDERS for p in notebooks(folder)]
 EXPECTED_RELEASE_ERRORS = {"NotImplementedError", "AssertionError", "NameError"}
@@ -91,7 +100,7 @@ def test_exercises_are_exactly_what_nbgrader_generates_now(tmp_path):
     assert not stale, f"exercises/ is stale for {sorted(set(stale))}: run `scalingml release` and commit"
 
 
-@pytest.mark.notebook
+@pytest.mark.slow
 @pytest.mark.parametrize("path", notebooks("exercises"), ids=lambda p: p.parent.name)
 def test_released_exercise_runs_with_only_the_expected_errors(path):
     names = error_names(execute(path)[0])

@@ -108,8 +108,9 @@ def test_unsafe_student_ids_are_a_problem_not_a_crash(tmp_path):
     ],
 )
 def test_notebook_problems(content, message):
-    assert message in submissions.notebook_problem(content)
-    assert submissions.notebook_problem(VALID) is None
+    with pytest.raises(submissions.NotebookProblem, match=message):
+        submissions.parse_notebook(content)
+    assert submissions.parse_notebook(VALID).cells is not None
 
 
 def test_matching_notebook_names():

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import execution, sandbox, submissions
+from scalingml import cells, execution, sandbox, submissions
 from scalingml.errors import ScalingmlError
 
 RESULT_COLUMNS = ["question", "points", "passed", "reason"]
@@ -49,8 +49,7 @@ def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
     path = Path(path)
     if not path.is_file():
         raise CheckError(f"No notebook at {path}.")
-    size = path.stat().st_size
-    content = submissions.TooLarge(size) if size > submissions.MAX_NOTEBOOK_MB * 2**20 else path.read_bytes()
+    content = submissions.read_capped(path)
     try:
         return submissions.parse_notebook(content)
     except submissions.NotebookProblem as problem:
@@ -58,19 +57,18 @@ def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
 
 
 def _graded_tests(notebook) -> list[tuple[int, dict]]:
-    cells = []
-    for index, cell in enumerate(notebook.cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            cells.append((index, meta))
-    return cells
+    return [
+        (index, cells.nbgrader_metadata(cell))
+        for index, cell in enumerate(notebook.cells)
+        if cells.is_autograded_test(cell)
+    ]
 
 
 def _error(cell) -> str | None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            return f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")[:200]
-    return None
+    output = cells.first_error(cell)
+    if output is None:
+        return None
+    return f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")[:200]
 
 
 def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None) -> CheckReport:
@@ -89,7 +87,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
     files = {
         p.relative_to(path.parent).as_posix(): p.read_bytes()
         for p in path.parent.iterdir()
-        if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size <= submissions.MAX_OTHER_FILES_MB * 2**20
+        if p.is_file() and p.suffix != ".ipynb" and not isinstance(submissions.read_capped(p), submissions.TooLarge)
     }
     result = execution.run_notebook(
         nbformat.writes(notebook), path.name, files, limits, hide=[str(path.parent.resolve())]

@@ -65,27 +65,6 @@ def require_assignments(names: list[str], course_root: Path | None = None) -> li
     return list(names)
 
 
-def scratch_copy(names: list[str], workdir: Path, course_root: Path | None = None) -> Path:
-    """A private course in ``workdir``: the nbgrader config and the named assignments' sources.
-
-    Grading there writes its own ``grading/`` (gradebook included): tests and
-    benchmarks use it so an instructor's gradebook is never touched.
-    """
-    course_root = course_root or root()
-    require_assignments(names, course_root)
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(course_root / "nbgrader_config.py", workdir / "nbgrader_config.py")
-    for name in names:
-        shutil.copytree(
-            course_root / SOURCE_DIR / name,
-            workdir / SOURCE_DIR / name,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-        )
-    return workdir
-
-
 def lessons(course_root: Path | None = None) -> list[Path]:
     """Lesson notebooks of ``course/``, sorted."""
     return sorted(((course_root or root()) / LESSONS_DIR).glob("*.ipynb"))

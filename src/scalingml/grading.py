@@ -42,7 +42,7 @@ import pandas as pd
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Unicode
 
-from scalingml import course, execution, sandbox, submissions
+from scalingml import cells, course, execution, sandbox, submissions
 from scalingml.errors import ScalingmlError
 from scalingml.progress import progress
 
@@ -52,6 +52,8 @@ QUESTION_COLUMNS = ["notebook", "question", "max_score", "mean_score", "full_mar
 
 #: Statuses, from best to worst. ``flagged`` is graded but needs a look.
 GRADED, FLAGGED, STOPPED, REJECTED, MISSING, FAILED = "graded", "flagged", "stopped", "rejected", "missing", "failed"
+#: Statuses from best to worst: a submission keeps the worst it met.
+STATUS_ORDER = (GRADED, FLAGGED, STOPPED, REJECTED, MISSING, FAILED)
 
 
 class GradingError(ScalingmlError, RuntimeError):
@@ -81,7 +83,7 @@ class HideHiddenTests(ClearHiddenTests):
         cell, resources = super().preprocess_cell(cell, resources, index)
         if hidden and cell.cell_type == "code":
             for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
+                if output.get("output_type") == "error":  # every error output of the cell, not only the first
                     output["traceback"] = [f"{output.get('ename')}: {output.get('evalue', '')}"]
         return cell, resources
 
@@ -97,8 +99,7 @@ class Outcome:
     errored: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def worsen(self, status: str, reason: str) -> None:
-        order = [GRADED, FLAGGED, STOPPED, REJECTED, MISSING, FAILED]
-        if order.index(status) > order.index(self.status):
+        if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
             self.status = status
         self.reasons.append(reason)
 
@@ -328,7 +329,6 @@ def _execute_job(
 
 def _record(job: _Job, executions: dict[str, execution.Execution], api, assignment: str, executed_dir: Path) -> None:
     """Hand the executed notebooks to nbgrader's autograde (the gradebook's only writer) for one student."""
-    from nbgrader import utils
 
     outcome = job.outcome
     for name, result in executions.items():
@@ -351,8 +351,8 @@ def _record(job: _Job, executions: dict[str, execution.Execution], api, assignme
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(executed, path)
         for cell in executed.cells:
-            if utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code":
-                errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+            if cells.is_autograded_test(cell):
+                errored = cells.first_error(cell) is not None
                 outcome.errored[(name[: -len(".ipynb")], cell.metadata.nbgrader["grade_id"])] = errored
     if outcome.status == FAILED:
         return

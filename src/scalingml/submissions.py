@@ -128,8 +128,13 @@ def collect(path: str | Path, assignment: str, *, named_regexp: str = DEFAULT_NA
     return submissions
 
 
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, or a :class:`TooLarge` marker when it is over the size cap for its kind."""
+    return _capped(path.stat().st_size, path.name, path.read_bytes)
+
+
 def _file_reader(path: Path):
-    return lambda: _capped(path.stat().st_size, path.name, path.read_bytes)
+    return lambda: read_capped(path)
 
 
 def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
@@ -180,15 +185,6 @@ def parse_notebook(content: bytes):
             f"the file cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:120]})"
         ) from exc
     return notebook
-
-
-def notebook_problem(content: bytes) -> str | None:
-    """Why ``content`` cannot be graded as a notebook, or None if it can."""
-    try:
-        parse_notebook(content)
-    except NotebookProblem as problem:
-        return str(problem)
-    return None
 
 
 def match_notebooks(submission: Submission, expected: list[str]) -> tuple[dict[str, bytes], list[str]]:

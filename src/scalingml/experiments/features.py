@@ -8,6 +8,12 @@
 from __future__ import annotations
 
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from scalingml.datasets import CUSTOMER_TARGET, make_customers
 
@@ -26,3 +32,17 @@ def customer_features(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 def customer_xy(n_rows: int, *, seed: int = 0, **make_kwargs) -> tuple[pd.DataFrame, pd.Series]:
     """Generate ``n_rows`` customers (no missing values unless asked) and return ``X, y``."""
     return customer_features(make_customers(n_rows, seed=seed, **make_kwargs))
+
+
+def model_families(seed: int = 0) -> dict[str, BaseEstimator]:
+    """Two model families the lessons compare (unfitted): a linear model and a tree ensemble.
+
+    The linear model imputes missing values (the median) before scaling; the boosted trees
+    handle them natively. On complete data the imputer changes nothing.
+    """
+    return {
+        "logistic regression": make_pipeline(
+            SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(max_iter=1_000)
+        ),
+        "gradient boosting": HistGradientBoostingClassifier(max_iter=100, random_state=seed),
+    }

@@ -15,11 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import partial_dependence, permutation_importance
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from scalingml import measure
 from scalingml.datasets import CUSTOMER_NOISE_PREFIX
@@ -34,14 +30,6 @@ def feature_truth(columns: Iterable[str]) -> pd.Series:
     columns = list(columns)
     labels = ["noise" if c.startswith(NOISE_PREFIXES) else "informative" for c in columns]
     return pd.Series(labels, index=columns, name="truth")
-
-
-def model_families(seed: int = 0) -> dict[str, BaseEstimator]:
-    """Two different families: a linear model and a tree ensemble (unfitted)."""
-    return {
-        "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000)),
-        "gradient boosting": HistGradientBoostingClassifier(max_iter=100, random_state=seed),
-    }
 
 
 def fit_all(models: Mapping[str, BaseEstimator], X, y) -> dict[str, BaseEstimator]:

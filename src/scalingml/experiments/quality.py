@@ -14,15 +14,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from scalingml.datasets import CUSTOMER_TARGET, make_customers
 from scalingml.datasets.generators import PLANS, REGIONS
-from scalingml.experiments.features import customer_features
+from scalingml.experiments.features import customer_features, model_families
 from scalingml.progress import progress
 
 #: The problem types :func:`make_dirty_customers` injects, and the schema check that catches each.
@@ -158,16 +153,6 @@ def cleanse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return clean, actions
 
 
-def model_families() -> dict[str, BaseEstimator]:
-    """A linear model (needs imputation) and a tree ensemble (handles missing values natively)."""
-    return {
-        "logistic regression": make_pipeline(
-            SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(max_iter=1_000)
-        ),
-        "gradient boosting": HistGradientBoostingClassifier(max_iter=100, random_state=0),
-    }
-
-
 def dirt_cost(
     kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0, models: Mapping[str, BaseEstimator] | None = None
 ) -> pd.DataFrame:
@@ -198,7 +183,6 @@ __all__ = [
     "customer_schema",
     "dirt_cost",
     "make_dirty_customers",
-    "model_families",
     "summarise_report",
     "validation_report",
 ]

@@ -1,0 +1,28 @@
+"""What a notebook cell is, for grading and checking: one definition each.
+
+>>> import nbformat
+>>> test = nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": {"grade": True, "solution": False}})
+>>> is_autograded_test(test), is_autograded_test(nbformat.v4.new_code_cell("x = 1"))
+(True, False)
+>>> test.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="no", traceback=[])]
+>>> first_error(test)["ename"]
+'AssertionError'
+"""
+
+from __future__ import annotations
+
+
+def nbgrader_metadata(cell) -> dict:
+    """The cell's ``nbgrader`` metadata (empty for a cell nbgrader does not manage)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_autograded_test(cell) -> bool:
+    """A code cell with points that is not an answer: nbgrader runs it and scores it by whether it errors."""
+    meta = nbgrader_metadata(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def first_error(cell) -> dict | None:
+    """The first ``error`` output of a cell, or None: nbgrader fails a test cell exactly when it has one."""
+    return next((output for output in cell.get("outputs", []) if output.get("output_type") == "error"), None)
