@@ -108,3 +108,20 @@ def test_wheel_ships_the_datasets(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "scalingml/_shipped_datasets/churn.csv" in names
     assert "scalingml/_shipped_datasets/README.md" in names
+
+
+def test_a_too_old_python_is_the_first_error_of_an_install():
+    """hatch_build.py refuses, before pip looks up any dependency, the Pythons pyproject refuses."""
+    import importlib.util
+
+    from packaging.specifiers import SpecifierSet
+
+    spec = importlib.util.spec_from_file_location("hatch_build", REPO / "hatch_build.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    accepted = SpecifierSet(project()["requires-python"])
+    oldest = ".".join(map(str, hook.MINIMUM_PYTHON))
+    assert accepted.contains(oldest + ".0") and not accepted.contains("3.10.13")
+    with pytest.raises(RuntimeError, match=rf"needs Python >= {oldest}; this is Python 3\.10\.13"):
+        hook.refuse_old_python((3, 10, 13, "final", 0))
+    hook.refuse_old_python((*hook.MINIMUM_PYTHON, 0))
