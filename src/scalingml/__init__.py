@@ -1,7 +1,9 @@
 """scalingml: a Jupyter course on the challenges of scaling machine-learning models.
 
 Modules:
+    errors    ``ScalingmlError``, the base of every error a learner or instructor can act on
     scale     the scale profiles (``SCALINGML_SCALE`` = ci | small | large)
+    scratch   temporary folders for experiments that write files, removed when done
     measure   wall time, peak memory, power-law fits, as tidy frames
     plots     plot helpers for those frames
     datasets  seeded synthetic tables, partitioned storage, shipped datasets
@@ -9,6 +11,7 @@ Modules:
     doctor    the environment report behind ``scalingml doctor``
     course    course paths and releasing exercises with nbgrader
     submissions  collecting a class's submissions (folders, zip_collect names, zips)
+    cells     what an autograded test cell and an error output are (one definition each)
     sandbox   limits and bubblewrap isolation for learners' kernels
     execution run a notebook in the sandbox from outside (``runner`` is the process that does it)
     grading   ``scalingml grade``: parallel, sandboxed autograding into nbgrader's gradebook
