@@ -27,6 +27,10 @@ class CourseNotFoundError(ScalingmlError, FileNotFoundError):
     """No course checkout could be found."""
 
 
+class ReleaseError(ScalingmlError, RuntimeError):
+    """nbgrader could not generate a release from a source assignment; the message holds its log."""
+
+
 class UnknownAssignmentError(ScalingmlError, ValueError):
     """An assignment name that is not a folder of ``solutions/``; the message lists the known ones."""
 
@@ -120,7 +124,7 @@ def release(names: list[str] | None = None, course_root: Path | None = None) -> 
     """Regenerate ``exercises/NAME`` from ``solutions/NAME`` (all assignments by default).
 
     nbgrader's output is byte-deterministic, so re-running on unchanged solutions
-    leaves git clean. Raises ``RuntimeError`` with nbgrader's log if generation fails.
+    leaves git clean. Raises :class:`ReleaseError` with nbgrader's log if generation fails.
     """
     course_root = course_root or root()
     names = names or assignments(course_root)
@@ -130,5 +134,5 @@ def release(names: list[str] | None = None, course_root: Path | None = None) -> 
         for name in names:
             result = api.generate_assignment(name, force=True)
             if not result["success"]:
-                raise RuntimeError(f"nbgrader could not generate {name}:\n{result.get('log')}")
+                raise ReleaseError(f"nbgrader could not generate {name}:\n{result.get('log')}")
     return names

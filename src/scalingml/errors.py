@@ -16,3 +16,7 @@ its traceback.
 
 class ScalingmlError(Exception):
     """An error with a message that says what to fix; the CLI prints it without a traceback."""
+
+
+class InvalidParameterError(ScalingmlError, ValueError):
+    """An argument outside what the function accepts (a rate above 1, a negative size); the message says which."""

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scalingml.errors import InvalidParameterError
+
 #: Features that drive churn in :func:`make_customers` (in decreasing order of effect).
 CUSTOMER_INFORMATIVE = ("support_tickets", "tenure_months", "monthly_spend", "satisfaction", "plan")
 #: Features generated without any effect on churn.
@@ -34,13 +36,13 @@ CHANNELS = ("web", "store", "phone")
 
 def _check_rate(name: str, value: float) -> float:
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        raise InvalidParameterError(f"{name} must be between 0 and 1, got {value}")
     return float(value)
 
 
 def _check_rows(n_rows: int) -> int:
     if int(n_rows) != n_rows or n_rows < 0:
-        raise ValueError(f"n_rows must be a non-negative whole number, got {n_rows!r}")
+        raise InvalidParameterError(f"n_rows must be a non-negative whole number, got {n_rows!r}")
     return int(n_rows)
 
 
@@ -127,7 +129,7 @@ def make_transactions(
     """
     n_rows = _check_rows(n_rows)
     if n_customers < 1:
-        raise ValueError(f"n_customers must be at least 1, got {n_customers}")
+        raise InvalidParameterError(f"n_customers must be at least 1, got {n_customers}")
     rng = np.random.default_rng(seed)
     seconds = rng.integers(0, days * 86_400, size=n_rows)
     timestamp = pd.Timestamp(start) + pd.to_timedelta(np.sort(seconds), unit="s")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from scalingml.datasets.errors import DatasetError, DatasetNotFoundError
 from scalingml.datasets.generators import make_customers
+from scalingml.errors import InvalidParameterError
 
 FORMATS = ("parquet", "csv")
 
@@ -31,9 +32,9 @@ def partition_bounds(n_rows: int, n_partitions: int) -> list[tuple[int, int]]:
     [(0, 4), (4, 7), (7, 10)]
     """
     if n_partitions < 1:
-        raise ValueError(f"n_partitions must be at least 1, got {n_partitions}")
+        raise InvalidParameterError(f"n_partitions must be at least 1, got {n_partitions}")
     if n_rows < n_partitions:
-        raise ValueError(f"cannot split {n_rows} rows into {n_partitions} non-empty partitions")
+        raise InvalidParameterError(f"cannot split {n_rows} rows into {n_partitions} non-empty partitions")
     base, extra = divmod(n_rows, n_partitions)
     bounds, start = [], 0
     for i in range(n_partitions):
@@ -60,7 +61,7 @@ def write_partitioned(
     in ``folder`` are replaced. Returns the paths written, in order.
     """
     if file_format not in FORMATS:
-        raise ValueError(f"Unknown file_format {file_format!r}; use one of {FORMATS}")
+        raise InvalidParameterError(f"Unknown file_format {file_format!r}; use one of {FORMATS}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*"):
