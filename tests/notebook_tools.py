@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -99,14 +98,4 @@ def scratch_copy(names: list[str], workdir: Path, course_root: Path | None = Non
     """
     course_root = course_root or course.root()
     course.require_assignments(names, course_root)
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(course_root / "nbgrader_config.py", workdir / "nbgrader_config.py")
-    for name in names:
-        shutil.copytree(
-            course_root / course.SOURCE_DIR / name,
-            workdir / course.SOURCE_DIR / name,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-        )
-    return workdir
+    return course.copy_sources(names, workdir, course_root)

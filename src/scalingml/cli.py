@@ -44,9 +44,28 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    names = course.release(args.assignments or None)
+    names = course.release(args.assignments or None, force=args.force)
     print(f"Released to {course.RELEASE_DIR}/: {', '.join(names)}")
     return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    from scalingml import workspace
+
+    root = course.root()
+    notebook, copied = workspace.start(args.assignment, root)
+    where = notebook.relative_to(root)
+    print(
+        f"Copied the exercise to {where}: work there; `scalingml release` never touches it."
+        if copied
+        else f"{where} is already there (your work is kept): opening it.",
+        flush=True,
+    )
+    if args.no_lab:
+        print(f"Check it with: scalingml check {where}")
+        return 0
+    args.jupyter_args = [*args.jupyter_args, f"--LabApp.default_url=/lab/tree/{where.as_posix()}"]
+    return _lab(args)
 
 
 def _profiles(args: argparse.Namespace) -> int:
@@ -140,7 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("release", help="regenerate exercises/ from solutions/ with nbgrader")
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite exercise notebooks even where they hold a learner's answers or outputs",
+    )
     p.set_defaults(handler=_release)
+
+    p = commands.add_parser(
+        "start",
+        help="copy an exercise to my-work/ (yours: nothing regenerates it) and open it in JupyterLab",
+        usage="%(prog)s [-h] [--no-lab] ASSIGNMENT [JUPYTER_LAB_ARGUMENT ...]",
+    )
+    p.add_argument("assignment", help="the assignment's number or name, e.g. 02 or 02_model_complexity")
+    p.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
+    p.set_defaults(handler=_start)
 
     p = commands.add_parser("check", help="run a notebook's visible tests in the sandbox; exit 1 if any fails")
     p.add_argument("notebook", help="the assignment notebook to check")
@@ -186,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scalingml`` console script."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "lab":
+    if extra and args.command not in ("lab", "start"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.jupyter_args = extra
     try:
