@@ -95,7 +95,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _limits(args: argparse.Namespace) -> sandbox.Limits:
-    return sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout, memory_mb=args.memory_mb)
+    memory_mb = args.memory_mb or sandbox.default_memory_mb(getattr(args, "jobs", 1))
+    return sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout, memory_mb=memory_mb)
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -114,6 +115,7 @@ def _grade(args: argparse.Namespace) -> int:
         db_url=args.db,
         report_dir=args.report_dir,
         named_regexp=args.named_regexp,
+        students=args.student,
     )
     print(report.format())
     return 1 if (report.statuses["status"] == grading.FAILED).any() else 0
@@ -123,7 +125,13 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     defaults = sandbox.Limits()
     p.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, help="seconds per cell (%(default)s)")
     p.add_argument("--timeout", type=int, default=defaults.notebook_timeout, help="seconds per notebook (%(default)s)")
-    p.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory per kernel (%(default)s MB)")
+    p.add_argument(
+        "--memory-mb",
+        type=int,
+        help=f"memory per kernel in MB (default: {sandbox.MEMORY_SHARE:.0%} of the memory available now, split "
+        f"between the jobs, from {sandbox.MIN_MEMORY_MB} to {sandbox.MAX_DEFAULT_MEMORY_MB} MB: now "
+        f"{sandbox.default_memory_mb(1)} MB for one job)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", help="gradebook database URL (default: grading/gradebook.db)")
     p.add_argument("--show-hidden-tests", action="store_true", help="keep hidden tests in the feedback")
     p.add_argument("--report-dir", help="where the CSV reports go (default: grading/reports/ASSIGNMENT)")
+    p.add_argument(
+        "--student",
+        action="append",
+        metavar="ID",
+        help="grade only this student (repeatable; shell patterns such as 'a*' work): a late submission or a "
+        "regrade request leaves everyone else's files and gradebook rows untouched",
+    )
     p.add_argument(
         "--named-regexp",
         default=submissions.DEFAULT_NAMED_REGEXP,

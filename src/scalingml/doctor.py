@@ -70,6 +70,14 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
             else f"{isolation} (install bubblewrap to isolate learners' code when grading)",
         )
     )
+    jobs = os.cpu_count() or 1
+    rows.append(
+        Check(
+            "grading memory",
+            f"{sandbox.default_memory_mb(jobs)} MB per kernel by default with --jobs {jobs} "
+            f"({sandbox.default_memory_mb(1)} MB with one job; --memory-mb to choose)",
+        )
+    )
     try:
         profile = scale.active()
     except scale.UnknownProfileError as exc:

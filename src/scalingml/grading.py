@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import fnmatch
 import os
 import re
 import shutil
@@ -46,7 +47,7 @@ from scalingml import cells, course, execution, sandbox, submissions
 from scalingml.errors import ScalingmlError
 from scalingml.progress import progress
 
-SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade"]
+SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade", "autograded"]
 STATUS_COLUMNS = ["student", "status", "score", "max_score", "seconds", "reasons"]
 QUESTION_COLUMNS = ["notebook", "question", "max_score", "mean_score", "full_marks_share", "errored_share"]
 
@@ -116,18 +117,32 @@ class GradingReport:
     report_dir: Path
     feedback_dir: Path
     seconds: float
+    limits: sandbox.Limits
+
+    #: Reasons longer than this are cut in the console table; statuses.csv keeps them whole.
+    REASON_WIDTH = 90
 
     def format(self) -> str:
-        table = self.statuses.assign(reasons=self.statuses["reasons"].str.slice(0, 90))
+        reasons = self.statuses["reasons"]
+        cut = reasons.str.len() > self.REASON_WIDTH
+        shortened = reasons.where(~cut, reasons.str.slice(0, self.REASON_WIDTH - 1) + "…")
+        table = self.statuses.assign(reasons=shortened)
         counts = self.statuses["status"].value_counts().to_dict()
+        graded_now = self.grades["student"].isin(self.statuses["student"])
+        pending = self.grades.loc[graded_now, "points_awaiting_manual_grading"]
+        limits = self.limits
         return "\n".join(
             [
                 table.to_string(index=False),
                 "",
                 f"{len(self.statuses)} submissions in {self.seconds:.0f} s ("
                 + ", ".join(f"{n} {s}" for s, n in counts.items())
-                + f"); isolation: {self.isolation}",
-                f"reports: {self.report_dir}",
+                + f"); isolation: {self.isolation}; per kernel: {limits.memory_mb} MB, "
+                f"{limits.cell_timeout} s per cell, {limits.notebook_timeout} s per notebook",
+                *([f"{pending.sum():g} points await manual grading (nbgrader formgrader)"] if pending.sum() else []),
+                f"reports: {self.report_dir} (statuses.csv has every reason in full)"
+                if cut.any()
+                else f"reports: {self.report_dir}",
                 f"feedback: {self.feedback_dir}",
             ]
         )
@@ -291,8 +306,11 @@ def _prepare(
             outcome.worsen(REJECTED, f"{name}: nbgrader cannot grade it ({type(exc).__name__}: {str(exc)[:200]})")
             continue
         job.notebooks[name] = nbformat.writes(sanitized)
-        if not in_place:
-            (target / name).write_bytes(bytes(content))  # the original, as submitted, for the record
+        if not in_place or not (target / name).exists():
+            # the original, as submitted, under the name nbgrader expects (in nbgrader's own submitted/ folder
+            # too, where a renamed notebook would otherwise leave nbgrader "no notebooks found")
+            target.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(bytes(content))
     if not in_place:
         for name, content in job.files.items():
             if name != "timestamp.txt":
@@ -360,6 +378,7 @@ def _record(job: _Job, executions: dict[str, execution.Execution], api, assignme
     if not result["success"]:
         log = (result.get("log") or result.get("error") or "").strip().splitlines()
         outcome.worsen(FAILED, "nbgrader autograde failed: " + " | ".join(line for line in log[-3:]))
+        _record_zero(api, assignment, job.student)  # every submission ends recorded, with the reason in the report
 
 
 def _record_zero(api, assignment: str, student: str) -> None:
@@ -388,11 +407,13 @@ def grade(
     named_regexp: str = submissions.DEFAULT_NAMED_REGEXP,
     show_progress: bool = True,
     scratch_dir: Path | None = None,
+    students: list[str] | None = None,
 ) -> GradingReport:
     """Grade every submission of ``assignment`` under ``submissions_path``; see the module docstring.
 
-    ``scratch_dir`` is where the run keeps its temporary files (default: a new temp
-    folder); it is removed afterwards.
+    ``students`` (ids or shell-style patterns such as ``"a*"``) grades only those, leaving
+    everyone else's files and gradebook rows as they are. ``scratch_dir`` is where the run
+    keeps its temporary files (default: a new temp folder); it is removed afterwards.
     """
     start = time.monotonic()
     course_root = Path(course_root or course.root()).resolve()
@@ -418,7 +439,7 @@ def grade(
             # nbgrader's own gradebook updates trip SQLAlchemy's autoflush warning (harmless, not ours)
             warnings.filterwarnings("ignore", message=".*not in session.*")
             expected = expected_notebooks(api, assignment)
-            found = submissions.collect(source, assignment, named_regexp=named_regexp)
+            found = select_students(submissions.collect(source, assignment, named_regexp=named_regexp), students)
             prepared, pending = [], {}
             with _executor(jobs, dask_address) as executor:
                 for submission in found:  # each starts executing as soon as it is checked
@@ -441,6 +462,7 @@ def grade(
                         executions = future.result()
                     except Exception as exc:  # the sandbox itself failed for this submission
                         job.outcome.worsen(FAILED, f"execution failed: {type(exc).__name__}: {exc}")
+                        _record_zero(api, assignment, job.student)
                         continue
                     _record(job, executions, api, assignment, executed_dir)
             outcomes = [job.outcome for job in prepared]
@@ -448,8 +470,22 @@ def grade(
             scores = read_scores(api, assignment)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report = _report(outcomes, scores, report_dir, feedback_dir / "", time.monotonic() - start)
-    return report
+    autograded_dir = Path(coursedir.root) / coursedir.autograded_directory
+    return _report(
+        outcomes, scores, report_dir, feedback_dir / "", autograded_dir, assignment, time.monotonic() - start, limits
+    )
+
+
+def select_students(found: list[submissions.Submission], patterns: list[str] | None) -> list[submissions.Submission]:
+    """The submissions whose student id matches one of ``patterns`` (all when there are none)."""
+    if not patterns:
+        return found
+    chosen = [s for s in found if any(fnmatch.fnmatchcase(s.student, p) for p in patterns)]
+    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(s.student, p) for s in found)]
+    if unmatched:
+        known = ", ".join(sorted(s.student for s in found)[:20])
+        raise GradingError(f"No submission for --student {', '.join(unmatched)}; the students found are: {known}")
+    return chosen
 
 
 def _sqlite_path(db_url: str) -> Path | None:
@@ -505,11 +541,10 @@ class _executor:
 
 
 def _feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Path) -> None:
-    """nbgrader's HTML feedback for every graded student: one nbgrader run, per student only if it fails."""
-    students = [o for o in outcomes if (autograded_dir / o.student / assignment).is_dir()]
-    if not students or api.generate_feedback(assignment, force=True)["success"]:
-        return
-    for outcome in students:
+    """nbgrader's HTML feedback for the students graded in this run, and no one else."""
+    for outcome in outcomes:
+        if not (autograded_dir / outcome.student / assignment).is_dir():
+            continue
         result = api.generate_feedback(assignment, outcome.student, force=True)
         if not result["success"]:
             lines = (result.get("log") or "").strip().splitlines()
@@ -517,11 +552,15 @@ def _feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Pat
 
 
 def read_scores(api, assignment: str) -> pd.DataFrame:
-    """Every graded cell's score for every submission of ``assignment`` in the gradebook."""
+    """Every graded cell's score for every submission of ``assignment`` in the gradebook.
+
+    ``autograded`` is True for test cells (scored by running them), False for answers graded by hand.
+    """
     rows = []
     with api.gradebook as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
             for notebook in submission.notebooks:
+                by_hand = {cell.name for cell in notebook.notebook.solution_cells}
                 for grade in notebook.grades:
                     rows.append(
                         {
@@ -531,16 +570,57 @@ def read_scores(api, assignment: str) -> pd.DataFrame:
                             "score": float(grade.score),
                             "max_score": float(grade.max_score),
                             "needs_manual_grade": bool(grade.needs_manual_grade),
+                            "autograded": grade.name not in by_hand,
                         }
                     )
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
+def errored_tests(scores: pd.DataFrame, autograded_dir: Path, assignment: str) -> pd.Series:
+    """For each autograded row of ``scores``: did its test cell end in an error, in nbgrader's autograded copy?
+
+    A notebook that was never autograded (rejected, missing) counts as errored: nothing of it ran.
+    """
+    verdicts: dict[tuple[str, str], dict[str, bool]] = {}
+
+    def cells_of(student: str, notebook: str) -> dict[str, bool]:
+        if (student, notebook) not in verdicts:
+            path = autograded_dir / student / assignment / f"{notebook}.ipynb"
+            try:
+                executed = nbformat.read(path, as_version=4)
+            except (OSError, ValueError):
+                executed = nbformat.v4.new_notebook()
+            verdicts[(student, notebook)] = {
+                cells.nbgrader_metadata(cell)["grade_id"]: cells.first_error(cell) is not None
+                for cell in executed.cells
+                if cells.is_autograded_test(cell)
+            }
+        return verdicts[(student, notebook)]
+
+    return pd.Series(
+        [cells_of(row.student, row.notebook).get(row.question, True) for row in scores.itertuples()],
+        index=scores.index,
+        dtype=bool,
+    )
+
+
 def _report(
-    outcomes: list[Outcome], scores: pd.DataFrame, report_dir: Path, feedback_dir: Path, seconds: float
+    outcomes: list[Outcome],
+    scores: pd.DataFrame,
+    report_dir: Path,
+    feedback_dir: Path,
+    autograded_dir: Path,
+    assignment: str,
+    seconds: float,
+    limits: sandbox.Limits,
 ) -> GradingReport:
-    """This run's statuses; grades and per-question figures over every student in the gradebook."""
+    """This run's statuses; grades and per-question figures over every student in the gradebook.
+
+    Everything comes from this run and from nbgrader's records (gradebook, autograded copies):
+    no earlier report file is read back.
+    """
     totals = scores.groupby("student")[["score", "max_score"]].sum()
+    pending = scores[scores["needs_manual_grade"]].groupby("student")["max_score"].sum()
     statuses = pd.DataFrame(
         [
             {
@@ -555,32 +635,15 @@ def _report(
         ],
         columns=STATUS_COLUMNS,
     )
-    report_dir.mkdir(parents=True, exist_ok=True)
-    status_file = report_dir / "statuses.csv"
-    earlier = pd.read_csv(status_file, keep_default_na=False) if status_file.is_file() else statuses.iloc[:0]
-    earlier = earlier[~earlier["student"].isin(statuses["student"])]
-    every_status = pd.concat([earlier, statuses], ignore_index=True).sort_values("student")
     grades = (
         totals.reset_index()
-        .merge(every_status[["student", "status"]], on="student", how="left")
+        .assign(points_awaiting_manual_grading=lambda f: f["student"].map(pending).fillna(0.0))
+        .merge(statuses[["student", "status"]], on="student", how="left")
         .fillna({"status": "graded earlier"})
+        .sort_values("student")
     )
-    errored = pd.DataFrame(
-        [
-            {"student": o.student, "notebook": nb, "question": q, "errored": e}
-            for o in outcomes
-            for (nb, q), e in o.errored.items()
-        ],
-        columns=["student", "notebook", "question", "errored"],
-    )
-    errored_file = report_dir / "errored.csv"
-    if errored_file.is_file():
-        before = pd.read_csv(errored_file)
-        errored = pd.concat([before[~before["student"].isin(statuses["student"])], errored], ignore_index=True)
-    autograded = scores[~scores["needs_manual_grade"]].merge(
-        errored, how="left", on=["student", "notebook", "question"]
-    )
-    autograded["errored"] = autograded["errored"].fillna(True).astype(bool)  # not executed counts as errored
+    autograded = scores[scores["autograded"]].copy()
+    autograded["errored"] = errored_tests(autograded, autograded_dir, assignment)
     questions = (
         autograded.assign(full=autograded["score"] >= autograded["max_score"])
         .groupby(["notebook", "question"], sort=False)
@@ -592,9 +655,11 @@ def _report(
         )
         .reset_index()
     )[QUESTION_COLUMNS]
+    report_dir.mkdir(parents=True, exist_ok=True)
     grades.to_csv(report_dir / "grades.csv", index=False)
     questions.round(3).to_csv(report_dir / "questions.csv", index=False)
-    every_status.to_csv(status_file, index=False)
-    errored.to_csv(errored_file, index=False)
+    statuses.to_csv(report_dir / "statuses.csv", index=False)
     scores.to_csv(report_dir / "scores.csv", index=False)
-    return GradingReport(statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir, seconds)
+    return GradingReport(
+        statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir, seconds, limits
+    )

@@ -37,13 +37,33 @@ ENV_PREFIX = "SCALINGML_SANDBOX_"
 CELL_TIMEOUT = 30
 
 
+#: The most memory one kernel is given by default, and the least (below it scikit-learn cannot even import).
+MAX_DEFAULT_MEMORY_MB, MIN_MEMORY_MB = 4096, 768
+#: Share of the available memory that all kernels together may take by default (the grader needs the rest).
+MEMORY_SHARE = 0.75
+
+
+def default_memory_mb(jobs: int = 1, available_bytes: int | None = None) -> int:
+    """Memory per kernel when ``jobs`` kernels run at once: a share of what is available now, split between them.
+
+    >>> default_memory_mb(2, available_bytes=8 * 2**30), default_memory_mb(1, available_bytes=64 * 2**30)
+    (3072, 4096)
+    """
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = psutil.virtual_memory().available
+    share = int(available_bytes * MEMORY_SHARE / max(1, int(jobs)) / 2**20)
+    return max(MIN_MEMORY_MB, min(MAX_DEFAULT_MEMORY_MB, share))
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one notebook run."""
+    """Resource limits for one notebook run (``memory_mb``: see :func:`default_memory_mb`)."""
 
     cell_timeout: int = CELL_TIMEOUT
     notebook_timeout: int = 300
-    memory_mb: int = 4096
+    memory_mb: int = MAX_DEFAULT_MEMORY_MB
     processes: int = 256
     file_mb: int = 64
 

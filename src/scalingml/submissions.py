@@ -176,10 +176,13 @@ def parse_notebook(content: bytes):
             warnings.simplefilter("ignore", nbformat.validator.MissingIDFieldWarning)
             notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
             nbformat.validate(notebook)
+            nbformat.writes(notebook).encode("utf-8")  # what grading will write must be valid UTF-8
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
         raise NotebookProblem(f"the file is not valid notebook JSON ({type(exc).__name__}: {str(exc)[:120]})") from exc
     except nbformat.ValidationError as exc:
         raise NotebookProblem(f"the file is not a valid notebook ({exc.message[:120]})") from exc
+    except UnicodeEncodeError as exc:  # an escaped lone surrogate ("\udcff") parses, but cannot be written back
+        raise NotebookProblem(f"the notebook holds text that is not valid Unicode ({str(exc)[:120]})") from exc
     except Exception as exc:  # nbformat's readers raise several types for foreign files
         raise NotebookProblem(
             f"the file cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:120]})"
