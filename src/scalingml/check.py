@@ -109,6 +109,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
         for index in result.timed_out
     ]
     notes += [f"cell {index} printed too much: its output was truncated" for index in result.truncated]
+    notes += [f"{suspicion}: the grader would flag this submission" for suspicion in result.suspicions()]
     return CheckReport(
         pd.DataFrame(rows, columns=RESULT_COLUMNS), result.isolation, result.stopped, result.seconds, notes
     )

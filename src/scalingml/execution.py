@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from scalingml import sandbox
+from scalingml import cells, sandbox
 
 #: Seconds the runner gets beyond the notebook limit to start and stop its kernel.
 STARTUP_GRACE = 30
@@ -44,6 +44,20 @@ class Execution:
     seconds: float
     truncated: list[int] = field(default_factory=list)
     timed_out: list[int] = field(default_factory=list)
+    tampering: list[str] = field(default_factory=list)
+
+    def suspicions(self) -> list[str]:
+        """Why this run's scores should not be taken on trust: kernel tampering seen, or an untrusted comparison."""
+        executed = nbformat.reads(self.notebook, as_version=4)
+        refused = [
+            cells.nbgrader_metadata(cell).get("grade_id", "a test")
+            for cell in executed.cells
+            if cells.is_autograded_test(cell) and (cells.first_error(cell) or {}).get("ename") == "UntrustedComparison"
+        ]
+        return [
+            *self.tampering,
+            *(f"{name} compared an object written in the notebook (no points)" for name in refused),
+        ]
 
 
 def not_run_output(reason: str) -> nbformat.NotebookNode:
@@ -188,4 +202,5 @@ def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str
         seconds,
         status.get("truncated", []),
         status.get("timed_out", []),
+        status.get("tampering", []),
     )

@@ -359,6 +359,8 @@ def _record(job: _Job, executions: dict[str, execution.Execution], api, assignme
             )
         if result.truncated:
             outcome.worsen(FLAGGED, f"{name}: output truncated in cells {result.truncated}")
+        for suspicion in result.suspicions():
+            outcome.worsen(FLAGGED, f"{name}: {suspicion}")
         executed = nbformat.reads(result.notebook, as_version=4)
         sanitized = nbformat.reads(job.notebooks[name], as_version=4)
         if [c.source for c in executed.cells] != [c.source for c in sanitized.cells]:

@@ -15,8 +15,10 @@ A watchdog thread ends the kernel if it starts more than ``--processes`` process
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
+import secrets
 import sys
 import threading
 import time
@@ -29,8 +31,9 @@ skip_slow_optional_imports()  # before nbformat: saves 2.8 s per runner start
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
+from nbclient.util import run_sync  # noqa: E402
 
-from scalingml import sandbox  # noqa: E402
+from scalingml import cells, sandbox  # noqa: E402
 from scalingml.execution import REPLY  # noqa: E402
 
 TIMEOUT_ERROR = {
@@ -104,6 +107,44 @@ def save(notebook, output: Path, status: dict) -> None:
         os.replace(partial, path)
 
 
+class KernelGuard:
+    """Drives :mod:`scalingml.kernel_guard` in the kernel through silent calls; collects what it reports.
+
+    A call that does not come back with this run's nonce means the kernel could not be
+    checked: that is reported too, so the submission is flagged rather than trusted.
+    """
+
+    def __init__(self, client: NotebookClient):
+        self.client, self.nonce, self.notes, self.installed = client, secrets.token_hex(16), [], False
+
+    def _call(self, expression: str) -> None:
+        async def call():
+            msg_id = self.client.kc.execute("", silent=True, store_history=False, user_expressions={"r": expression})
+            return await self.client.async_wait_for_reply(msg_id)
+
+        what = expression.split("(")[0].rsplit(".", 1)[-1]
+        try:
+            reply = run_sync(call)()
+            result = reply["content"]["user_expressions"]["r"]
+            report = json.loads(ast.literal_eval(result["data"]["text/plain"]))
+        except Exception as exc:  # no reply, an error, or not our JSON: the kernel was not checked
+            self.notes.append(f"the grader could not check the kernel ({what}: {type(exc).__name__})")
+            return
+        if report.get("nonce") != self.nonce:
+            self.notes.append(f"the grader could not check the kernel ({what}: an answer it did not send)")
+        self.notes.extend(report.get("notes", []))
+
+    def install(self) -> None:
+        self._call(f"__import__('scalingml.kernel_guard', fromlist=['install']).install({self.nonce!r})")
+        self.installed = True
+
+    def before_test(self, name: str) -> None:
+        self._call(f"__import__('scalingml.kernel_guard', fromlist=['before_test']).before_test({name!r})")
+
+    def after_test(self, name: str) -> None:
+        self._call(f"__import__('scalingml.kernel_guard', fromlist=['after_test']).after_test({name!r})")
+
+
 def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_output_bytes: int) -> dict:
     """Execute every code cell of ``notebook_path`` in the sandboxed kernel; return the status."""
     notebook = nbformat.read(notebook_path, as_version=4)
@@ -120,7 +161,7 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
         max_output_bytes=max_output_bytes,
         resources={"metadata": {"path": str(notebook_path.parent)}},
     )
-    status = {"executed": [], "stopped": None, "isolation": sandbox.isolation(), "truncated": []}
+    status = {"executed": [], "stopped": None, "isolation": sandbox.isolation(), "truncated": [], "tampering": []}
     save(notebook, output, status)
     watchdog, pid = None, None
     with client.setup_kernel():
@@ -129,15 +170,24 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
         if pid:
             watchdog = ProcessWatchdog(pid, limits.processes)
             watchdog.start()
+        guard = KernelGuard(client)
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue
             if time.monotonic() - begun > limits.notebook_timeout:
                 status["stopped"] = f"the notebook ran past its {limits.notebook_timeout} s wall limit"
                 break
+            test = cells.is_autograded_test(cell)
+            name = cells.nbgrader_metadata(cell).get("grade_id", f"cell {index}")
+            if not guard.installed and (test or not cells.nbgrader_metadata(cell).get("locked")):
+                guard.install()  # before the first cell a learner could have written
             started = time.monotonic()
             try:
+                if test:
+                    guard.before_test(name)
                 client.execute_cell(cell, index)
+                if test:
+                    guard.after_test(name)
             except DeadKernelError:
                 status["stopped"] = (
                     f"the kernel was ended in cell {index}: it started more than {limits.processes} processes"
@@ -156,6 +206,7 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
                 )
             status["executed"].append(index)
             status["truncated"] = sorted(client.truncated)
+            status["tampering"] = list(dict.fromkeys(guard.notes))
             save(notebook, output, status)
         if watchdog:
             watchdog.stop()
