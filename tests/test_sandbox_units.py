@@ -136,3 +136,29 @@ def test_working_directory_comes_back_even_after_an_error(tmp_path):
         assert os.getcwd() == str(tmp_path.resolve())
         raise KeyError("boom")
     assert os.getcwd() == before
+
+
+def test_the_comparison_guard_keeps_python_semantics_for_trusted_operands():
+    import numpy as np
+    import pandas as pd
+
+    from scalingml import kernel_guard
+
+    compare = kernel_guard.compare
+    frame = pd.DataFrame({"column": ["a", "b"], "row": [1, 2]})
+    mask = compare(frame["column"], ("Eq", lambda: "a"))  # element-wise, not a truth value
+    assert mask.tolist() == [True, False]
+    assert compare(1, ("Lt", lambda: 2), ("Lt", lambda: 3)) is True
+    assert compare(3, ("Lt", lambda: 2), ("Lt", lambda: 1 / 0)) is False, "a chain stops at its first false link"
+    assert compare(np.int64(2), ("In", lambda: {1, 2})) and compare([1.0, "x"], ("Eq", lambda: [1.0, "x"]))
+
+    class Yes:  # defined here, in a test file outside the installation: untrusted
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(kernel_guard.UntrustedComparison, match="Yes object whose __eq__"):
+        compare(Yes(), ("Eq", lambda: 42))
+    with pytest.raises(kernel_guard.UntrustedComparison):
+        compare(["a", Yes()], ("Eq", lambda: ["a", "b"]))
+    with pytest.raises(kernel_guard.UntrustedComparison):
+        compare(pd.Series([Yes()], dtype=object), ("Eq", lambda: 1))

@@ -253,7 +253,7 @@ def compare(left, *pairs):
         _check(left)
         return builtins.bool(left)
     result = True
-    for op, thunk in pairs:
+    for position, (op, thunk) in enumerate(pairs):
         right = thunk()
         if op not in ("Is", "IsNot"):
             _check(left)
@@ -261,7 +261,7 @@ def compare(left, *pairs):
         result = _OPERATORS[op](left, right)
         if op not in ("Is", "IsNot"):
             _check(result)
-        if not result:
+        if position < len(pairs) - 1 and not result:  # a chain stops at its first false link, as Python's does
             return result
         left = right
     return result
