@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from scalingml import check, sandbox, submissions
+from scalingml import check, submissions
+from scalingml.grading import sandbox
 from tests.notebook_tools import REPO, with_answer
 
 SOLUTION = REPO / "solutions" / "00_welcome" / "00_welcome.ipynb"

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from scalingml import cli, course, doctor, sandbox
+from scalingml import cli, course, doctor
+from scalingml.grading import sandbox
 from tests.test_cluster import closed_loopback_port
 
 

@@ -13,7 +13,8 @@ import nbformat
 import psutil
 import pytest
 
-from scalingml import cells, course, execution, runner, sandbox
+from scalingml import cells, course
+from scalingml.grading import execution, runner, sandbox
 
 
 def test_the_sandbox_environment_keeps_no_secret_and_forces_grading_settings(monkeypatch, tmp_path):
@@ -30,7 +31,7 @@ def test_the_sandbox_environment_keeps_no_secret_and_forces_grading_settings(mon
 
 def test_limited_command_passes_every_limit_to_the_launcher():
     command = sandbox.limited_command(["python", "-c", "pass"], sandbox.Limits(memory_mb=512, processes=9, file_mb=2))
-    assert command[:3] == [sys.executable, "-m", "scalingml._limited"]
+    assert command[:3] == [sys.executable, "-m", "scalingml.grading._limited"]
     assert command[command.index("--memory-mb") + 1] == "512" and command[command.index("--processes") + 1] == "9"
     assert command[command.index("--file-mb") + 1] == "2" and command[-3:] == ["python", "-c", "pass"]
 
@@ -142,7 +143,7 @@ def test_the_comparison_guard_keeps_python_semantics_for_trusted_operands():
     import numpy as np
     import pandas as pd
 
-    from scalingml import kernel_guard
+    from scalingml.grading import kernel_guard
 
     compare = kernel_guard.compare
     frame = pd.DataFrame({"column": ["a", "b"], "row": [1, 2]})

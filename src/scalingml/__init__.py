@@ -12,9 +12,9 @@ Modules:
     course    course paths and releasing exercises with nbgrader
     submissions  collecting a class's submissions (folders, zip_collect names, zips)
     cells     what an autograded test cell and an error output are (one definition each)
-    sandbox   limits and bubblewrap isolation for learners' kernels
-    execution run a notebook in the sandbox from outside (``runner`` is the process that does it)
-    grading   ``scalingml grade``: parallel, sandboxed autograding into nbgrader's gradebook
+    grading   ``scalingml grade``: parallel, sandboxed autograding into nbgrader's gradebook (a package:
+              run, pool, nbgrader steps, reports; and the sandbox: limits, bubblewrap, the runner
+              process, the kernel guard)
     check     ``scalingml check``: a learner runs one notebook's visible tests in the sandbox
 """
 

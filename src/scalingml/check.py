@@ -14,8 +14,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import cells, execution, sandbox, submissions
+from scalingml import cells, submissions
 from scalingml.errors import ScalingmlError
+from scalingml.grading import execution, sandbox
 
 RESULT_COLUMNS = ["question", "points", "passed", "reason"]
 

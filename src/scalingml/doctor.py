@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scalingml import cluster, sandbox, scale
+from scalingml import cluster, scale
+from scalingml.grading import sandbox
 
 #: Seconds ``scalingml doctor`` waits for a remote scheduler: enough for a healthy one on a LAN.
 PROBE_TIMEOUT = 5.0

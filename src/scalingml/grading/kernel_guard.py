@@ -1,7 +1,7 @@
 """Runs inside a learner's kernel while it is graded: keep the tests honest about what they compare.
 
 Learner code and the graded tests share one kernel, so learner code can try to make a
-failing test pass. The grader's runner (:mod:`scalingml.runner`) calls this module,
+failing test pass. The grader's runner (:mod:`scalingml.grading.runner`) calls this module,
 silently, between cells:
 
 * :func:`install` once, before the first cell a learner wrote: a snapshot of what the
@@ -57,7 +57,12 @@ _state: dict = {}
 
 
 def _trusted_roots() -> tuple[str, ...]:
-    roots = {sys.prefix, sys.base_prefix, sysconfig.get_paths()["stdlib"], os.path.dirname(os.path.dirname(__file__))}
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sysconfig.get_paths()["stdlib"],
+        os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    }
     return tuple(os.path.realpath(root) + os.sep for root in roots if root)
 
 

@@ -1,6 +1,6 @@
-"""The process that executes notebooks in the sandbox (``python -m scalingml.runner``), one at a time.
+"""The process that executes notebooks in the sandbox (``python -m scalingml.grading.runner``), one at a time.
 
-It is started and fed by :class:`scalingml.execution.Runner`, never by hand. It is trusted
+It is started and fed by :class:`scalingml.grading.execution.Runner`, never by hand. It is trusted
 code: the learner's code runs in the kernel it starts (behind limits, inside bubblewrap
 where available), not here. After every cell it saves the notebook and a status file,
 so whatever happens later (the kernel dies, the parent ends this process at the
@@ -33,8 +33,9 @@ from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 from nbclient.util import run_sync  # noqa: E402
 
-from scalingml import cells, sandbox  # noqa: E402
-from scalingml.execution import REPLY  # noqa: E402
+from scalingml import cells  # noqa: E402
+from scalingml.grading import sandbox  # noqa: E402
+from scalingml.grading.execution import REPLY  # noqa: E402
 
 TIMEOUT_ERROR = {
     "ename": "CellTimeoutError",
@@ -108,7 +109,7 @@ def save(notebook, output: Path, status: dict) -> None:
 
 
 class KernelGuard:
-    """Drives :mod:`scalingml.kernel_guard` in the kernel through silent calls; collects what it reports.
+    """Drives :mod:`scalingml.grading.kernel_guard` in the kernel through silent calls; collects what it reports.
 
     A call that does not come back with this run's nonce means the kernel could not be
     checked: that is reported too, so the submission is flagged rather than trusted.
@@ -135,14 +136,14 @@ class KernelGuard:
         self.notes.extend(report.get("notes", []))
 
     def install(self) -> None:
-        self._call(f"__import__('scalingml.kernel_guard', fromlist=['install']).install({self.nonce!r})")
+        self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['install']).install({self.nonce!r})")
         self.installed = True
 
     def before_test(self, name: str) -> None:
-        self._call(f"__import__('scalingml.kernel_guard', fromlist=['before_test']).before_test({name!r})")
+        self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['before_test']).before_test({name!r})")
 
     def after_test(self, name: str) -> None:
-        self._call(f"__import__('scalingml.kernel_guard', fromlist=['after_test']).after_test({name!r})")
+        self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['after_test']).after_test({name!r})")
 
 
 def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_output_bytes: int) -> dict:
@@ -238,7 +239,9 @@ def serve() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scalingml.runner", description=serve.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scalingml.grading.runner", description=serve.__doc__.splitlines()[0]
+    )
     parser.add_argument("--serve", action="store_true", required=True, help="read jobs from stdin (the only mode)")
     parser.parse_args(argv)
     return serve()

@@ -1,7 +1,7 @@
 """Run learners' notebook code in a sandbox: limits always, bubblewrap isolation where it works.
 
 What it always does: a per-cell timeout and a whole-notebook wall limit; memory,
-process-count and file-size limits (``scalingml._limited``); a scratch copy of the
+process-count and file-size limits (``scalingml.grading._limited``); a scratch copy of the
 notebook; and every process the kernel started ended afterwards.
 
 Where ``bwrap`` (Debian package ``bubblewrap``) can create namespaces, the kernel also
@@ -106,7 +106,7 @@ def limited_command(command: list[str], limits: Limits) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "scalingml._limited",
+        "scalingml.grading._limited",
         "--memory-mb",
         str(limits.memory_mb),
         "--processes",

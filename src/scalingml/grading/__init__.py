@@ -1,0 +1,59 @@
+"""``scalingml grade``: autograde a class in parallel, in the sandbox, through nbgrader's gradebook.
+
+Modules: :mod:`~scalingml.grading.run` (one run, :class:`GradingRun`), :mod:`~scalingml.grading.pool`
+(threads or Dask), :mod:`~scalingml.grading.nbgrader_steps`, :mod:`~scalingml.grading.report`,
+:mod:`~scalingml.grading.status`; the sandbox: :mod:`~scalingml.grading.sandbox`,
+:mod:`~scalingml.grading.execution` -> :mod:`~scalingml.grading.runner` (a process) -> the kernel,
+where :mod:`~scalingml.grading.kernel_guard` keeps tests honest. This package imports lightly
+(the kernel and the runner import parts of it); the names below load on first use.
+
+How one run goes (:func:`grade`):
+
+1. **Collect** (:mod:`scalingml.submissions`): every student's files, read into memory;
+   the originals are never written. Unreadable notebooks are *rejected* (score 0, with
+   the reason); missing ones score 0 as in nbgrader.
+2. **Sanitize**, in this process, with nbgrader's own preprocessors: outputs cleared,
+   locked and test cells restored from the gradebook (deleted ones re-added), kernel
+   spec overwritten. Edited or deleted read-only cells are *flagged*.
+3. **Execute** the sanitized notebooks N at a time (``jobs`` threads, each driving a
+   sandboxed runner process; or tasks on a Dask cluster): :mod:`scalingml.grading.execution`.
+4. **Score and record**, in this process only, one submission at a time as each finishes:
+   nbgrader's ``autograde`` with its execute step replaced by :class:`ReplayExecution`,
+   which hands over the notebook executed in step 3. The gradebook therefore has a
+   single writer whatever the concurrency, and student code never runs in it.
+5. **Feedback** (nbgrader's HTML; hidden tests and their tracebacks removed unless asked)
+   and **reports**: ``grades.csv``, ``questions.csv`` and ``statuses.csv``.
+
+A run writes only for the students it grades: their ``submitted/`` and ``autograded/`` copies,
+feedback and gradebook entries are replaced; everyone else's are left as they are.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: name -> module that defines it, imported on first use (``from scalingml.grading import grade``)
+_EXPORTS = {
+    "grade": "run",
+    "GradingRun": "run",
+    "select_students": "run",
+    "GradingReport": "report",
+    "read_scores": "nbgrader_steps",
+    "GradingError": "status",
+    "Outcome": "status",
+    "Status": "status",
+    "GRADED": "status",
+    "FLAGGED": "status",
+    "STOPPED": "status",
+    "REJECTED": "status",
+    "MISSING": "status",
+    "FAILED": "status",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
