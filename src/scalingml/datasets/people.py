@@ -116,8 +116,9 @@ def make_people(n_rows: int, *, seed: int = 0, bias: float = PLANTED_BIAS) -> pd
             "member_id": [f"{i:0{digits}d}" for i in member_id],
             "postcode": postcode,
             "birth_year": birth_year.astype(np.int64),
-            "gender": pd.Categorical(gender, categories=GENDERS),
-            PEOPLE_SENSITIVE: pd.Categorical(group, categories=GROUPS),
+            # plain strings, not categoricals: unused categories would create empty groups in audits and counts
+            "gender": gender,
+            PEOPLE_SENSITIVE: group,
             PEOPLE_PROXY: district.astype(np.int64),
             "income": income.round(1),
             "savings": savings.round(1),

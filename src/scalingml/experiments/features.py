@@ -46,11 +46,12 @@ def people_features(
     >>> [c for c in X.columns if c.startswith(("age", "group"))]
     ['age', 'group_B']
     """
-    from scalingml.datasets.people import PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
+    from scalingml.datasets.people import GENDERS, PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
 
     X = frame[list(PEOPLE_NUMERIC)].astype(float)
     X["age"] = (REFERENCE_YEAR - frame["birth_year"]).astype(float)
-    parts = [X, pd.get_dummies(frame["gender"], prefix="gender", dtype=float)]
+    genders = pd.Series(pd.Categorical(frame["gender"], categories=GENDERS), index=frame.index)  # same columns always
+    parts = [X, pd.get_dummies(genders, prefix="gender", dtype=float)]
     if proxy:
         districts = pd.Series(pd.Categorical(frame["district"], categories=range(10)), index=frame.index)
         parts.append(pd.get_dummies(districts, prefix="district", dtype=float))

@@ -39,6 +39,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
+from scalingml.datasets.people import REFERENCE_YEAR
 from scalingml.errors import ScalingmlError
 from scalingml.progress import progress
 
@@ -107,25 +108,31 @@ def dictionary_attack_curve(
 ) -> tuple[pd.DataFrame, float]:
     """Share of pseudonymised ids an attacker re-identifies by hashing candidate ids, against the guesses made.
 
-    The attacker knows the format (``digits`` decimal digits) and hashes candidates in a
-    random order with SHA-256, the way the unsalted pseudonyms were made. ``budgets`` are
-    shares of the id space tried. The same dictionary is looked up against HMAC pseudonyms
-    made with ``key`` (which the attacker lacks). Returns ``(frame, seconds)``: columns
-    ``budget, guesses, scheme, reidentified`` and the seconds the attacker needed to hash the whole space.
+    The attacker knows the format (``digits`` decimal digits), hashes candidates in a random
+    order with SHA-256 — the way the unsalted pseudonyms were made — and looks each hash up in
+    the leaked table. The same hashes are looked up among HMAC pseudonyms made with ``key``
+    (which the attacker lacks). ``budgets`` are shares of the id space tried. Memory grows with
+    ``len(ids)``, not with the id space. Returns ``(frame, seconds)``: columns
+    ``budget, guesses, scheme, reidentified`` and the seconds the attacker needed for the whole space.
     """
     ids = [str(i) for i in ids]
     space = 10**digits
+    schemes = {
+        "unsalted SHA-256": {sha256_pseudonym(i): n for n, i in enumerate(ids)},
+        "HMAC with a secret key": {hmac_pseudonym(i, key): n for n, i in enumerate(ids)},
+    }
+    found = {scheme: np.full(len(ids), space) for scheme in schemes}  # the guess at which each id fell
     order = np.random.default_rng(seed).permutation(space)
     start = time.perf_counter()
-    dictionary = {sha256_pseudonym(f"{candidate:0{digits}d}"): rank for rank, candidate in enumerate(order)}
+    for rank, candidate in enumerate(order.tolist()):
+        digest = sha256_pseudonym(f"{candidate:0{digits}d}")
+        for scheme, table in schemes.items():
+            person = table.get(digest)
+            if person is not None:
+                found[scheme][person] = rank
     seconds = time.perf_counter() - start
-    schemes = {
-        "unsalted SHA-256": [sha256_pseudonym(i) for i in ids],
-        "HMAC with a secret key": [hmac_pseudonym(i, key) for i in ids],
-    }
     rows = []
-    for scheme, pseudonyms in schemes.items():
-        ranks = np.array([dictionary.get(p, space) for p in pseudonyms])
+    for scheme, ranks in found.items():
         for budget in budgets:
             guesses = int(round(budget * space))
             rows.append(
@@ -265,7 +272,7 @@ def first_rung_reaching(ladder_frame: pd.DataFrame, k: int) -> int | None:
 def _released_features(frame: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
     """Model features a data user could build from a released (generalised) table."""
     features = frame[list(numeric)].astype(float)
-    features["age"] = 2026 - frame["birth_year"].astype(float)
+    features["age"] = REFERENCE_YEAR - frame["birth_year"].astype(float)
     dummies = [pd.get_dummies(frame["gender"].astype(str), prefix="gender", dtype=float)]
     dummies.append(pd.get_dummies(frame["postcode"].astype(str).str[0], prefix="district", dtype=float))
     return pd.concat([features, *dummies], axis=1)
