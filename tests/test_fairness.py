@@ -174,3 +174,22 @@ def test_impossibility_conclusions_cover_each_branch():
     assert "beyond the noise" in fairness.conclude_impossibility(rates, wider)
     assert "not reached alongside" in fairness.conclude_impossibility(rates, frame)
     assert "within noise" in fairness.conclude_impossibility(rates, frame.assign(eo_difference=[0.01, 0.01]))
+
+
+def test_planted_bias_conclusions_cover_each_branch():
+    assert "recovers the documented bias" in fairness.conclude_planted_bias(-0.95, 0.05, 1.0)
+    assert "differs from the documented" in fairness.conclude_planted_bias(-0.5, 0.05, 1.0)
+    assert "no bias is measurable" in fairness.conclude_planted_bias(-0.05, 0.05, 1.0)
+
+
+def test_unawareness_conclusion_notes_amplification_only_beyond_noise(unaware):
+    labels = unaware.model == "past decisions (the labels)"
+    aware = unaware.loc[unaware.model == "aware (group column used)", "dp_difference"].item()
+    amplified = unaware.copy()
+    amplified.loc[labels, "dp_difference"] = aware / 3
+    amplified.loc[labels, "dp_se"] = 0.001
+    amplified.loc[~labels, "dp_se"] = 0.001
+    assert "amplify" in fairness.conclude_unawareness(amplified)
+    copied = amplified.copy()
+    copied.loc[labels, "dp_difference"] = aware
+    assert "amplify" not in fairness.conclude_unawareness(copied)

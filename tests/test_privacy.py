@@ -136,6 +136,8 @@ def test_k_anonymity_conclusions_cover_each_branch():
     assert "lost 0.100" in privacy.conclude_k_anonymity(ladder, utility(0.70, 0.01), k=5)
     assert "gained" in privacy.conclude_k_anonymity(ladder, utility(0.90, 0.01), k=5)
     assert "No rung" in privacy.conclude_k_anonymity(ladder, utility(0.79, 0.02), k=50)
+    unmeasured = privacy.conclude_k_anonymity(ladder, utility(0.79, 0.02).iloc[:1], k=5)
+    assert unmeasured.endswith("k = 6).") and "AUC" not in unmeasured
 
 
 # --- differential privacy --------------------------------------------------------------------------------
@@ -200,6 +202,9 @@ def test_composition_averaging_erodes_privacy_and_the_budget_stops_it():
     assert curve["averaged_error"].is_monotonic_decreasing
     sentence = privacy.conclude_composition(curve, budget=1.0)
     assert "at most 10 such queries" in sentence
+    assert "one query was at least as accurate" in sentence
+    worse_single = curve.assign(one_query_error=curve["averaged_error"] * 2)
+    assert "one query" not in privacy.conclude_composition(worse_single, budget=1.0)
     assert "within the budget" in privacy.conclude_composition(curve, budget=10.0)
     flat = curve.assign(averaged_error=10.0)
     assert "did not fall" in privacy.conclude_composition(flat, budget=10.0)

@@ -139,13 +139,15 @@ def test_technical_documentation_is_generated_from_the_run(data):
         data={"rows": len(train)},
         privacy={},
         explanation={},
+        known_limitations=["labels are biased"],
     )
+    assert record.limitations[0] == "labels are biased"
     assert record.metrics_by_group["B"]["selection_rate"] == pytest.approx(report.by_group.loc["B", "selection_rate"])
     assert record.metrics["accuracy"] == pytest.approx(float(np.mean(predictions == y_test)))
     text = record.to_markdown()
     for section in ("Intended use", "## Data", "## Metrics per group", "## Limitations", "Human oversight"):
         assert section in text
-    assert "| B |" in text
+    assert "| B |" in text and f"- count: {len(test)}\n" in text
     assert json.loads(record.to_json())["model"] == "test model"
     gap_line = "Selection rates differ" if summary["dp_difference"] > 2 * summary["dp_se"] else "No selection-rate gap"
     assert any(gap_line in item for item in record.limitations)

@@ -255,13 +255,13 @@ class TechnicalDocumentation:
             *[f"- {k}: {v}" for k, v in self.data.items()],
             "",
             "## Metrics (held-out data)",
-            *[f"- {k}: {v:.3f}" if isinstance(v, float) else f"- {k}: {v}" for k, v in self.metrics.items()],
+            *[f"- {k}: {_number(v)}" for k, v in self.metrics.items()],
             "",
             "## Metrics per group",
             _markdown_table(groups),
             "",
             "## Fairness",
-            *[f"- {k}: {v:.3f}" if isinstance(v, float) else f"- {k}: {v}" for k, v in self.fairness.items()],
+            *[f"- {k}: {_number(v)}" for k, v in self.fairness.items()],
             "",
             "## Privacy",
             *[f"- {k}: {v}" for k, v in self.privacy.items()],
@@ -279,12 +279,16 @@ class TechnicalDocumentation:
         return "\n".join(lines)
 
 
+def _number(value) -> str:
+    """Three decimals for measured rates, none for counts, text as it is."""
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{value:g}" if float(value).is_integer() else f"{value:.3f}"
+    return str(value)
+
+
 def _markdown_table(frame: pd.DataFrame) -> str:
     """A small markdown table (no optional dependency)."""
-
-    def cell(value) -> str:
-        return f"{value:.3f}" if isinstance(value, float) and not float(value).is_integer() else f"{value:g}"
-
+    cell = _number
     header = "| group | " + " | ".join(frame.columns) + " |"
     rule = "|---" * (len(frame.columns) + 1) + "|"
     body = ["| " + str(g) + " | " + " | ".join(cell(v) for v in row) + " |" for g, row in frame.iterrows()]
@@ -303,6 +307,7 @@ def technical_documentation(
         "Support loan officers in ranking applications of a fictitious lender; the officer decides and can overrule."
     ),
     out_of_scope: str = "Automated refusals without human review; applicants outside the population of the data.",
+    known_limitations: Sequence[str] = (),
     human_oversight: str = (
         "A named officer reviews every refusal, sees the counterfactual explanation, can override the model, and "
         "logs the reason; per-group rates are re-audited monthly and a gap beyond the agreed bound stops the model."
@@ -310,12 +315,14 @@ def technical_documentation(
 ) -> TechnicalDocumentation:
     """Build the record from a fairlearn ``MetricFrame`` (``audit_frame``) and :func:`fairness_summary` values.
 
-    Limitations are written from the numbers: a selection-rate gap larger than twice its
-    standard error is listed as a measured disparity, a smaller one as not measurable at this size.
+    Limitations start with ``known_limitations`` (facts about the data, from its datasheet) and
+    continue from the numbers: a selection-rate gap larger than twice its standard error is listed
+    as a measured disparity, a smaller one as not measurable at this size; groups with fewer than
+    100 test rows are named as uncertain.
     """
     by_group = audit_frame.by_group
     overall = audit_frame.overall
-    limitations = ["Labels are past human decisions, which carry a documented bias against group B."]
+    limitations = list(known_limitations)
     gap, se = float(summary["dp_difference"]), float(summary["dp_se"])
     if gap > 2 * se:
         low, high = summary["lowest_group"], summary["highest_group"]
