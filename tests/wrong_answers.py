@@ -241,14 +241,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q1_tests",),
         ),
         WrongAnswer(
-            "size of the largest group",
-            {
-                "q1_answer": "def k_anonymity(frame, quasi_ids):\n"
-                "    return int(frame.groupby(list(quasi_ids)).size().max())"
-            },
-            loses=("q1_tests",),
-        ),
-        WrongAnswer(
             "noise scale 1/epsilon without the sensitivity",
             {
                 "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
@@ -257,15 +249,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             },
             loses=("q2_tests",),
             keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
-        ),
-        WrongAnswer(
-            "Gaussian noise with the Laplace scale",
-            {
-                "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
-                "    if epsilon <= 0:\n        raise ValueError('epsilon must be positive')\n"
-                "    return value + rng.normal(0.0, sensitivity / epsilon)"
-            },
-            loses=("q2_tests",),
         ),
         WrongAnswer(
             "Gaussian noise with the Laplace standard deviation",
@@ -312,15 +295,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q3_tests",),
         ),
         WrongAnswer(
-            "deepest safe depth instead of the most accurate",
-            {
-                "q3_answer": "def choose_private_depth(leak, max_auc):\n"
-                "    safe = leak[leak['attack_auc'] <= max_auc]\n"
-                "    return None if safe.empty else safe['depth'].max()"
-            },
-            loses=("q3_tests",),
-        ),
-        WrongAnswer(
             "rates computed over the whole population instead of per group",
             {
                 "q4_answer": "def group_rates(y_true, y_pred, groups):\n"
@@ -340,22 +314,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    return pd.DataFrame({'selection_rate': f.groupby('g')['p'].mean(),\n"
                 "                         'true_positive_rate': f[f['p'] == 1].groupby('g')['y'].mean()})\n\n"
                 + _PARITY_GAPS
-            },
-            loses=("q4_tests",),
-        ),
-        WrongAnswer(
-            "gap as last group minus first group (signed, two groups only)",
-            {
-                "q4_answer": "def group_rates(y_true, y_pred, groups):\n"
-                "    f = pd.DataFrame({'y': np.asarray(y_true), 'p': np.asarray(y_pred), 'g': np.asarray(groups)})\n"
-                "    return pd.DataFrame({'selection_rate': f.groupby('g')['p'].mean(),\n"
-                "                         'true_positive_rate': f[f['y'] == 1].groupby('g')['p'].mean()})\n\n"
-                "def parity_gaps(rates):\n"
-                "    sel = rates['selection_rate']\n"
-                "    return {'demographic_parity': float(sel.iloc[-1] - sel.iloc[0]),\n"
-                "            'equal_opportunity': float(rates['true_positive_rate'].iloc[-1]\n"
-                "                                       - rates['true_positive_rate'].iloc[0])}\n\n"
-                "rates = group_rates(y_test, decisions, groups)"
             },
             loses=("q4_tests",),
         ),
@@ -381,19 +339,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    for depth in range(1, max_depth + 1):\n"
                 "        tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X_train, y_train)\n"
                 "        if np.mean(tree.predict(X_check) == reference) >= target:\n"
-                "            return depth\n"
-                "    return None"
-            },
-            loses=("q5_tests",),
-        ),
-        WrongAnswer(
-            "strictly above the fidelity target",
-            {
-                "q5_answer": "def surrogate_depth(model, X_fit, X_check, target, max_depth=10):\n"
-                "    copied, reference = model.predict(X_fit), model.predict(X_check)\n"
-                "    for depth in range(1, max_depth + 1):\n"
-                "        tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X_fit, copied)\n"
-                "        if np.mean(tree.predict(X_check) == reference) > target:\n"
                 "            return depth\n"
                 "    return None"
             },
