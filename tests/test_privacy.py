@@ -237,3 +237,13 @@ def test_safest_accurate_depth():
 
 def test_auc_standard_error_shrinks_with_rows():
     assert privacy.auc_standard_error(0.6, 100, 100) > privacy.auc_standard_error(0.6, 10_000, 10_000)
+
+
+def test_people_features_have_the_same_columns_on_any_subset(people):
+    without_diverse = people[people["gender"] != "diverse"].head(50)
+    only_district_0 = people[people["district"] == 0].head(50)
+    columns = list(people_features(people)[0].columns)
+    assert list(people_features(without_diverse)[0].columns) == columns
+    assert list(people_features(only_district_0)[0].columns) == columns
+    assert "group_B" not in columns and "group_B" in people_features(people, sensitive=True)[0].columns
+    assert not any(c.startswith("district_") for c in people_features(people, proxy=False)[0].columns)
