@@ -19,6 +19,15 @@ class WrongAnswer:
     keeps: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: A correct ``parity_gaps`` (assignment 05, question 4), for cases whose mistake is in ``group_rates``.
+_PARITY_GAPS = (
+    "def parity_gaps(rates):\n"
+    "    sel, tpr = rates['selection_rate'], rates['true_positive_rate']\n"
+    "    return {'demographic_parity': float(sel.max() - sel.min()),\n"
+    "            'equal_opportunity': float(tpr.max() - tpr.min())}\n\n"
+    "rates = group_rates(y_test, decisions, groups)"
+)
+
 WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
     "00_welcome": [
         WrongAnswer(
@@ -213,6 +222,179 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             },
             loses=("q3_tests",),
             keeps=("q1_tests", "q2_tests"),
+        ),
+    ],
+    "05_regulation_ethics": [
+        WrongAnswer(
+            "k computed over all columns, not just the quasi-identifiers",
+            {
+                "q1_answer": "def k_anonymity(frame, quasi_ids):\n"
+                "    frame[list(quasi_ids)]  # KeyError for a missing name\n"
+                "    return int(frame.groupby(list(frame.columns), dropna=False).size().min())"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "number of groups instead of the size of the smallest",
+            {"q1_answer": "def k_anonymity(frame, quasi_ids):\n    return int(frame.groupby(list(quasi_ids)).ngroups)"},
+            loses=("q1_tests",),
+        ),
+        WrongAnswer(
+            "noise scale 1/epsilon without the sensitivity",
+            {
+                "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
+                "    if epsilon <= 0:\n        raise ValueError('epsilon must be positive')\n"
+                "    return value + rng.laplace(0.0, 1.0 / epsilon)"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "Gaussian noise with the Laplace standard deviation",
+            {
+                "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
+                "    if epsilon <= 0:\n        raise ValueError('epsilon must be positive')\n"
+                "    return value + rng.normal(0.0, math.sqrt(2) * sensitivity / epsilon)"
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "no check of epsilon",
+            {
+                "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
+                "    return value + rng.laplace(0.0, sensitivity / epsilon)"
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "ignores the generator it is given",
+            {
+                "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
+                "    if epsilon <= 0:\n        raise ValueError('epsilon must be positive')\n"
+                "    return value + np.random.laplace(0.0, sensitivity / epsilon)"
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "ignores the attack AUC limit",
+            {
+                "q3_answer": "def choose_private_depth(leak, max_auc):\n"
+                "    return leak.loc[leak['test_accuracy'].idxmax(), 'depth']"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "strict limit on the attack AUC",
+            {
+                "q3_answer": "def choose_private_depth(leak, max_auc):\n"
+                "    safe = leak[leak['attack_auc'] < max_auc]\n"
+                "    return None if safe.empty else safe.loc[safe['test_accuracy'].idxmax(), 'depth']"
+            },
+            loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "rates computed over the whole population instead of per group",
+            {
+                "q4_answer": "def group_rates(y_true, y_pred, groups):\n"
+                "    y, p, g = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)\n"
+                "    names = sorted(set(g))\n"
+                "    return pd.DataFrame({'selection_rate': p.mean(), 'true_positive_rate': p[y == 1].mean()},\n"
+                "                        index=names)\n\n" + _PARITY_GAPS
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "precision (approved who were positive) instead of the true-positive rate",
+            {
+                "q4_answer": "def group_rates(y_true, y_pred, groups):\n"
+                "    f = pd.DataFrame({'y': np.asarray(y_true), 'p': np.asarray(y_pred), 'g': np.asarray(groups)})\n"
+                "    return pd.DataFrame({'selection_rate': f.groupby('g')['p'].mean(),\n"
+                "                         'true_positive_rate': f[f['p'] == 1].groupby('g')['y'].mean()})\n\n"
+                + _PARITY_GAPS
+            },
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "fidelity measured on the rows the surrogate was fitted on",
+            {
+                "q5_answer": "def surrogate_depth(model, X_fit, X_check, target, max_depth=10):\n"
+                "    copied = model.predict(X_fit)\n"
+                "    for depth in range(1, max_depth + 1):\n"
+                "        tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X_fit, copied)\n"
+                "        if np.mean(tree.predict(X_fit) == copied) >= target:\n"
+                "            return depth\n"
+                "    return None"
+            },
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "surrogate fitted to the true labels instead of the model's decisions",
+            {
+                "q5_answer": "def surrogate_depth(model, X_fit, X_check, target, max_depth=10):\n"
+                "    reference = model.predict(X_check)\n"
+                "    for depth in range(1, max_depth + 1):\n"
+                "        tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X_train, y_train)\n"
+                "        if np.mean(tree.predict(X_check) == reference) >= target:\n"
+                "            return depth\n"
+                "    return None"
+            },
+            loses=("q5_tests",),
+        ),
+        WrongAnswer(
+            "first approved combination instead of the cheapest",
+            {
+                "q6_answer": "import itertools\n\n"
+                "def cheapest_counterfactual(model, applicant, grid, scales):\n"
+                "    features = list(grid)\n"
+                "    for values in itertools.product(*(grid[f] for f in features)):\n"
+                "        candidate = applicant.copy()\n"
+                "        candidate[features] = values\n"
+                "        if model.predict(candidate.to_frame().T)[0] == 1:\n"
+                "            return candidate\n"
+                "    return None\n\n"
+                "changed = cheapest_counterfactual(forest, applicant, grid, scales)"
+            },
+            loses=("q6_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "cost in raw units, ignoring the scales",
+            {
+                "q6_answer": "import itertools\n\n"
+                "def cheapest_counterfactual(model, applicant, grid, scales):\n"
+                "    features, best, best_cost = list(grid), None, math.inf\n"
+                "    for values in itertools.product(*(grid[f] for f in features)):\n"
+                "        candidate = applicant.copy()\n"
+                "        candidate[features] = values\n"
+                "        cost = sum(abs(v - applicant[f]) for f, v in zip(features, values))\n"
+                "        if cost < best_cost and model.predict(candidate.to_frame().T)[0] == 1:\n"
+                "            best, best_cost = candidate, cost\n"
+                "    return best\n\n"
+                "changed = cheapest_counterfactual(forest, applicant, grid, scales)"
+            },
+            loses=("q6_tests",),
+        ),
+        WrongAnswer(
+            "no copy: every candidate overwrites the applicant",
+            {
+                "q6_answer": "import itertools\n\n"
+                "def cheapest_counterfactual(model, applicant, grid, scales):\n"
+                "    original = applicant.copy()\n"
+                "    features, best, best_cost = list(grid), None, math.inf\n"
+                "    for values in itertools.product(*(grid[f] for f in features)):\n"
+                "        candidate = applicant\n"
+                "        candidate[features] = values\n"
+                "        cost = sum(abs(v - original[f]) / scales[f] for f, v in zip(features, values))\n"
+                "        if cost < best_cost and model.predict(candidate.to_frame().T)[0] == 1:\n"
+                "            best, best_cost = candidate, cost\n"
+                "    return best\n\n"
+                "changed = cheapest_counterfactual(forest, applicant, grid, scales)"
+            },
+            loses=("q6_tests",),
         ),
     ],
 }

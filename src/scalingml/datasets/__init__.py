@@ -13,6 +13,16 @@ from scalingml.datasets.generators import (
     make_customers,
     make_transactions,
 )
+from scalingml.datasets.people import (
+    PEOPLE_ACTIONABLE,
+    PEOPLE_IMMUTABLE,
+    PEOPLE_PROXY,
+    PEOPLE_QUASI_IDENTIFIERS,
+    PEOPLE_SENSITIVE,
+    PEOPLE_TARGET,
+    PLANTED_BIAS,
+    make_people,
+)
 from scalingml.datasets.shipped import SHIPPED, data_dir, load, path, rebuild
 from scalingml.datasets.storage import list_partitions, partition_bounds, read_partitions, read_table, write_partitioned
 
@@ -20,6 +30,13 @@ __all__ = [
     "CUSTOMER_INFORMATIVE",
     "CUSTOMER_NOISE_PREFIX",
     "CUSTOMER_TARGET",
+    "PEOPLE_ACTIONABLE",
+    "PEOPLE_IMMUTABLE",
+    "PEOPLE_PROXY",
+    "PEOPLE_QUASI_IDENTIFIERS",
+    "PEOPLE_SENSITIVE",
+    "PEOPLE_TARGET",
+    "PLANTED_BIAS",
     "SHIPPED",
     "DatasetError",
     "DatasetNotFoundError",
@@ -27,6 +44,7 @@ __all__ = [
     "list_partitions",
     "load",
     "make_customers",
+    "make_people",
     "make_transactions",
     "partition_bounds",
     "path",

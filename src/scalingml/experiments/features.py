@@ -46,3 +46,35 @@ def model_families(seed: int = 0) -> dict[str, BaseEstimator]:
         ),
         "gradient boosting": HistGradientBoostingClassifier(max_iter=100, random_state=seed),
     }
+
+
+#: Numeric features of the people table that a lender may legitimately use.
+PEOPLE_NUMERIC = ("income", "savings", "debt_ratio", "loan_amount", "years_employed")
+
+
+def people_features(
+    frame: pd.DataFrame, *, sensitive: bool = False, proxy: bool = True
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Model-ready features of :func:`scalingml.datasets.make_people` and the ``approved`` label.
+
+    Always: the numeric features, ``age`` and one-hot ``gender``. ``proxy`` adds one-hot
+    ``district_*`` (correlated with the sensitive attribute); ``sensitive`` adds
+    ``group_B`` (1 for group B). Direct identifiers and the full postcode never enter a model.
+
+    >>> from scalingml.datasets import make_people
+    >>> X, y = people_features(make_people(50, seed=0), sensitive=True)
+    >>> [c for c in X.columns if c.startswith(("age", "group"))]
+    ['age', 'group_B']
+    """
+    from scalingml.datasets.people import GENDERS, PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
+
+    X = frame[list(PEOPLE_NUMERIC)].astype(float)
+    X["age"] = (REFERENCE_YEAR - frame["birth_year"]).astype(float)
+    genders = pd.Series(pd.Categorical(frame["gender"], categories=GENDERS), index=frame.index)  # same columns always
+    parts = [X, pd.get_dummies(genders, prefix="gender", dtype=float)]
+    if proxy:
+        districts = pd.Series(pd.Categorical(frame["district"], categories=range(10)), index=frame.index)
+        parts.append(pd.get_dummies(districts, prefix="district", dtype=float))
+    if sensitive:
+        parts.append((frame[PEOPLE_SENSITIVE].astype(str) == "B").astype(float).rename("group_B").to_frame())
+    return pd.concat(parts, axis=1), frame[PEOPLE_TARGET]

@@ -1,0 +1,418 @@
+"""Fairness experiments: audit a model per group, show that "unawareness" fails, mitigate and count the cost.
+
+The data is :func:`scalingml.datasets.make_people`, whose past decisions carry a planted
+bias against group B (documented in ``datasets/README.md``); the legitimate features are
+drawn independently of the group, so every gap a model shows comes from that bias.
+
+* :func:`audit` wraps fairlearn's ``MetricFrame``: accuracy, selection rate, true- and
+  false-positive rate **per group**, with demographic parity and equalized odds differences.
+* :func:`unawareness_experiment`: dropping the sensitive column leaves the gap, because the
+  district is a proxy for it.
+* :func:`mitigation_experiment`: ``ThresholdOptimizer`` and ``ExponentiatedGradient`` side by
+  side with the unmitigated model: fairness gained, accuracy paid, each with its noise.
+
+>>> rates = group_rates([1, 0, 1, 1], [1, 0, 0, 1], ["a", "a", "b", "b"])
+>>> rates["true_positive_rate"].to_dict()
+{'a': 1.0, 'b': 0.5}
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from scalingml.datasets.people import PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
+from scalingml.errors import ScalingmlError
+from scalingml.experiments.features import people_features
+from scalingml.progress import progress
+
+
+class FairnessInputError(ScalingmlError, ValueError):
+    """Labels, predictions and groups that do not line up (lengths, values)."""
+
+
+class EmptyGroupError(FairnessInputError):
+    """A group that should be audited has no members: its rates are undefined."""
+
+
+def _as_array(name: str, values) -> np.ndarray:
+    array = np.asarray(values).ravel()
+    if array.size == 0:
+        raise FairnessInputError(f"{name} is empty: an audit needs predictions for at least one person.")
+    return array
+
+
+def check_inputs(y_true, y_pred, groups, expected_groups: Sequence | None = None):
+    """Arrays of ``y_true``, ``y_pred`` and the group labels, after checking they can be audited.
+
+    Raises :class:`FairnessInputError` for different lengths or non-binary values, and
+    :class:`EmptyGroupError` for a group with no members: a category of a categorical
+    ``groups`` that no row has, or a name in ``expected_groups`` that does not occur.
+    """
+    y_true, y_pred = _as_array("y_true", y_true), _as_array("y_pred", y_pred)
+    categories = list(groups.cat.categories) if isinstance(getattr(groups, "dtype", None), pd.CategoricalDtype) else []
+    labels = _as_array("groups", groups)
+    if not len(y_true) == len(y_pred) == len(labels):
+        raise FairnessInputError(
+            f"y_true ({len(y_true)}), y_pred ({len(y_pred)}) and groups ({len(labels)}) must have one entry per person."
+        )
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if not set(pd.unique(values)) <= {0, 1}:
+            raise FairnessInputError(
+                f"{name} must hold 0/1 decisions, got values {sorted(set(pd.unique(values)))[:5]}."
+            )
+    wanted = list(expected_groups) if expected_groups is not None else categories
+    present = set(pd.unique(labels))
+    empty = [g for g in wanted if g not in present]
+    if empty:
+        raise EmptyGroupError(
+            f"Group(s) {empty} have no members, so their rates are undefined. Audit on data that includes them, "
+            "or drop the unused categories (Series.cat.remove_unused_categories()) if they do not apply."
+        )
+    return y_true.astype(int), y_pred.astype(int), labels
+
+
+def _rate(numerator: np.ndarray) -> float:
+    return float(numerator.mean()) if numerator.size else math.nan
+
+
+def true_positive_rate(y_true, y_pred) -> float:
+    """Share of the truly positive who were selected (NaN, not 0, when there are none)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return _rate(y_pred[y_true == 1] == 1)
+
+
+def false_positive_rate(y_true, y_pred) -> float:
+    """Share of the truly negative who were selected (NaN when there are none)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return _rate(y_pred[y_true == 0] == 1)
+
+
+def selection_rate(y_true, y_pred) -> float:
+    """Share selected (approved), whatever the truth."""
+    return _rate(np.asarray(y_pred) == 1)
+
+
+def accuracy(y_true, y_pred) -> float:
+    return _rate(np.asarray(y_true) == np.asarray(y_pred))
+
+
+def count(y_true, y_pred) -> int:
+    return int(len(np.asarray(y_true)))
+
+
+AUDIT_METRICS = {
+    "count": count,
+    "accuracy": accuracy,
+    "selection_rate": selection_rate,
+    "true_positive_rate": true_positive_rate,
+    "false_positive_rate": false_positive_rate,
+}
+
+
+def audit(y_true, y_pred, groups, *, expected_groups: Sequence | None = None):
+    """A fairlearn ``MetricFrame`` of :data:`AUDIT_METRICS`, computed **within each group**.
+
+    ``.by_group`` is the per-group table, ``.overall`` the whole population, and
+    ``.difference()`` the largest gap between groups per metric (its ``selection_rate`` is the
+    demographic parity difference). Bad input raises :class:`FairnessInputError`.
+    """
+    from fairlearn.metrics import MetricFrame  # imported late: fairlearn takes a second to import
+
+    y_true, y_pred, labels = check_inputs(y_true, y_pred, groups, expected_groups)
+    return MetricFrame(
+        metrics=AUDIT_METRICS, y_true=y_true, y_pred=y_pred, sensitive_features=pd.Series(labels, name="group")
+    )
+
+
+def group_rates(y_true, y_pred, groups, *, expected_groups: Sequence | None = None) -> pd.DataFrame:
+    """Per group: ``count``, ``selection_rate`` and ``true_positive_rate`` (plain pandas, no fairlearn)."""
+    y_true, y_pred, labels = check_inputs(y_true, y_pred, groups, expected_groups)
+    rows = {}
+    for group in sorted(pd.unique(labels), key=str):
+        mask = labels == group
+        rows[group] = {
+            "count": int(mask.sum()),
+            "selection_rate": selection_rate(y_true[mask], y_pred[mask]),
+            "true_positive_rate": true_positive_rate(y_true[mask], y_pred[mask]),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def fairness_summary(y_true, y_pred, groups) -> dict:
+    """Accuracy, demographic parity and equalized odds differences, with standard errors for the first two.
+
+    The equalized odds difference is the larger of the gaps in true- and false-positive rates.
+    """
+    frame = audit(y_true, y_pred, groups)
+    by_group = frame.by_group
+    gaps = frame.difference()
+    n = int(frame.overall["count"])
+    acc = float(frame.overall["accuracy"])
+    lowest, highest = by_group["selection_rate"].idxmin(), by_group["selection_rate"].idxmax()
+    dp_se = math.sqrt(
+        sum(
+            by_group.loc[g, "selection_rate"] * (1 - by_group.loc[g, "selection_rate"]) / by_group.loc[g, "count"]
+            for g in {lowest, highest}
+        )
+    )
+    y_true = np.asarray(y_true).ravel().astype(int)
+    labels = np.asarray(groups).ravel()
+    worst = "true_positive_rate" if gaps["true_positive_rate"] >= gaps["false_positive_rate"] else "false_positive_rate"
+    truth = 1 if worst == "true_positive_rate" else 0
+    eo_se = math.sqrt(
+        sum(
+            by_group.loc[g, worst]
+            * (1 - by_group.loc[g, worst])
+            / max(1, int(((labels == g) & (y_true == truth)).sum()))
+            for g in by_group.index
+            if not math.isnan(by_group.loc[g, worst])
+        )
+    )
+    return {
+        "accuracy": acc,
+        "accuracy_se": math.sqrt(acc * (1 - acc) / n),
+        "dp_difference": float(gaps["selection_rate"]),
+        "dp_se": dp_se,
+        "eo_difference": float(gaps[worst]),
+        "eo_se": eo_se,
+        "lowest_group": lowest,
+        "highest_group": highest,
+    }
+
+
+def split_people(frame: pd.DataFrame, *, seed: int = 0, test_size: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train and test halves of a people table, stratified on outcome and group together."""
+    strata = frame[PEOPLE_TARGET].astype(str) + frame[PEOPLE_SENSITIVE].astype(str)
+    return train_test_split(frame, test_size=test_size, random_state=seed, stratify=strata)
+
+
+def logistic_model(seed: int = 0):
+    """The lender's model: standardised features into a logistic regression (fast, weightable)."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+
+
+#: The three models of the unawareness experiment: which columns each may see.
+AWARENESS = {
+    "aware (group column used)": {"sensitive": True, "proxy": True},
+    "unaware (group dropped)": {"sensitive": False, "proxy": True},
+    "unaware, no proxy (group and district dropped)": {"sensitive": False, "proxy": False},
+}
+
+
+def unawareness_experiment(train: pd.DataFrame, test: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+    """Fit the models of :data:`AWARENESS` and audit each on ``test``; the historical labels come first as a row."""
+    groups = test[PEOPLE_SENSITIVE].astype(str)
+    labels = fairness_summary(test[PEOPLE_TARGET], test[PEOPLE_TARGET], groups)
+    rows = [{"model": "past decisions (the labels)", **labels}]
+    for name, columns in progress(list(AWARENESS.items()), desc="unawareness"):
+        X_train, y_train = people_features(train, **columns)
+        X_test, y_test = people_features(test, **columns)
+        model = logistic_model(seed).fit(X_train, y_train)
+        rows.append({"model": name, **fairness_summary(y_test, model.predict(X_test), groups)})
+    return pd.DataFrame(rows)
+
+
+def proxy_strength(frame: pd.DataFrame) -> pd.Series:
+    """Share of group B per district: how much the district tells about the group."""
+    return (frame[PEOPLE_SENSITIVE].astype(str) == "B").groupby(frame["district"]).mean().rename("share_group_B")
+
+
+def group_effect(frame: pd.DataFrame) -> tuple[float, float]:
+    """The planted bias as an audit recovers it: group B's coefficient (and standard error) on the approval logit.
+
+    An unpenalised logistic regression of the outcome on the generator's legitimate terms
+    (log income, log savings, debt ratio, log loan amount, years employed, age) and a group-B
+    indicator; minus the coefficient estimates the bias, with no knowledge of its value.
+    """
+    design = pd.DataFrame(
+        {
+            "log_income": np.log(frame["income"]),
+            "log_savings": np.log(frame["savings"]),
+            "debt_ratio": frame["debt_ratio"],
+            "log_loan": np.log(frame["loan_amount"]),
+            "years_employed": frame["years_employed"],
+            "age": REFERENCE_YEAR - frame["birth_year"],
+            "group_B": (frame[PEOPLE_SENSITIVE].astype(str) == "B").astype(float),
+        }
+    ).astype(float)
+    model = LogisticRegression(C=np.inf, max_iter=5000).fit(design, frame[PEOPLE_TARGET])
+    X = np.column_stack([np.ones(len(design)), design.to_numpy()])
+    p = model.predict_proba(design)[:, 1]
+    covariance = np.linalg.inv(X.T @ (X * (p * (1 - p))[:, None]))
+    index = 1 + list(design.columns).index("group_B")
+    return float(model.coef_[0][index - 1]), float(math.sqrt(covariance[index, index]))
+
+
+def conclude_planted_bias(effect: float, se: float, planted: float) -> str:
+    """Whether the audit recovered the documented bias (within two standard errors)."""
+    if abs(-effect - planted) <= 2 * se:
+        return (
+            f"At equal income, savings, debts, loan and age, group B's approval logit is {effect:+.2f} ± {se:.2f}: "
+            f"the audit recovers the documented bias of {-planted:+.2f}."
+        )
+    if -effect > 2 * se:
+        return (
+            f"Group B's approval logit is {effect:+.2f} ± {se:.2f}: a bias shows, but it differs from the documented "
+            f"{-planted:+.2f} by more than two standard errors."
+        )
+    return f"Group B's approval logit is {effect:+.2f} ± {se:.2f}: no bias is measurable at this size."
+
+
+def _gap_is_real(row) -> bool:
+    return row["dp_difference"] > 2 * row["dp_se"]
+
+
+def conclude_unawareness(frame: pd.DataFrame) -> str:
+    """What dropping the group column did to the selection-rate gap, judged against noise."""
+    rows = frame.set_index("model")
+    aware, unaware = rows.loc["aware (group column used)"], rows.loc["unaware (group dropped)"]
+    no_proxy = rows.loc["unaware, no proxy (group and district dropped)"]
+    if not _gap_is_real(aware):
+        return (
+            f"The aware model's selection-rate gap ({aware.dp_difference:.3f} ± {aware.dp_se:.3f}) is within noise "
+            "here: too little data to show what unawareness does."
+        )
+    kept = unaware.dp_difference / aware.dp_difference
+    sentence = (
+        f"Dropping the group column kept {kept:.0%} of the selection-rate gap ({aware.dp_difference:.3f} -> "
+        f"{unaware.dp_difference:.3f} ± {unaware.dp_se:.3f})"
+    )
+    sentence += (
+        ": the district carries the group in through the back door."
+        if _gap_is_real(unaware)
+        else ", which is no longer distinguishable from noise at this size."
+    )
+    if _gap_is_real(unaware) and not _gap_is_real(no_proxy):
+        sentence += (
+            f" Dropping the district too leaves {no_proxy.dp_difference:.3f} ± {no_proxy.dp_se:.3f}, within noise — "
+            "on real data there is always another proxy, so audit outcomes instead of removing columns."
+        )
+    elif _gap_is_real(no_proxy):
+        sentence += f" Even without the district a gap of {no_proxy.dp_difference:.3f} remains."
+    if "past decisions (the labels)" in rows.index:
+        labels = rows.loc["past decisions (the labels)"]
+        if aware.dp_difference - labels.dp_difference > 2 * math.hypot(aware.dp_se, labels.dp_se):
+            sentence += (
+                f" The aware model's gap is wider than that of the past decisions it learned from "
+                f"({labels.dp_difference:.3f}): a model can amplify a bias, not only copy it."
+            )
+    return sentence
+
+
+def mitigation_experiment(
+    train: pd.DataFrame, test: pd.DataFrame, *, seed: int = 0, max_iter: int = 50
+) -> tuple[pd.DataFrame, dict]:
+    """The unaware model, then ``ThresholdOptimizer`` and ``ExponentiatedGradient`` (demographic parity), on ``test``.
+
+    Returns the comparison frame (``method``, ``seconds``, accuracy, fairness gaps and
+    their standard errors) and the fitted models by method.
+    """
+    from fairlearn.postprocessing import ThresholdOptimizer
+    from fairlearn.reductions import DemographicParity, ExponentiatedGradient
+
+    X_train, y_train = people_features(train, sensitive=False)
+    X_test, y_test = people_features(test, sensitive=False)
+    group_train, group_test = train[PEOPLE_SENSITIVE].astype(str), test[PEOPLE_SENSITIVE].astype(str)
+
+    def baseline():
+        model = logistic_model(seed).fit(X_train, y_train)
+        return model, model.predict(X_test)
+
+    def threshold():
+        model = ThresholdOptimizer(
+            estimator=logistic_model(seed), constraints="demographic_parity", predict_method="predict_proba"
+        )
+        model.fit(X_train, y_train, sensitive_features=group_train)
+        return model, model.predict(X_test, sensitive_features=group_test, random_state=seed)
+
+    def reduction():
+        model = ExponentiatedGradient(
+            logistic_model(seed),
+            DemographicParity(),
+            max_iter=max_iter,
+            sample_weight_name="logisticregression__sample_weight",
+        )
+        model.fit(X_train, y_train, sensitive_features=group_train)
+        return model, model.predict(X_test, random_state=seed)
+
+    methods = {
+        "unmitigated (unaware)": baseline,
+        "ThresholdOptimizer": threshold,
+        "ExponentiatedGradient": reduction,
+    }
+    rows, models = [], {}
+    for name, fit in progress(list(methods.items()), desc="mitigation"):
+        start = time.perf_counter()
+        models[name], predictions = fit()
+        seconds = time.perf_counter() - start
+        rows.append({"method": name, "seconds": seconds, **fairness_summary(y_test, predictions, group_test)})
+    return pd.DataFrame(rows), models
+
+
+def conclude_mitigation(frame: pd.DataFrame) -> list[str]:
+    """One sentence per mitigation: the gap closed and the accuracy paid, each against its noise."""
+    rows = frame.set_index("method")
+    base = rows.iloc[0]
+    sentences = []
+    for method, row in rows.iloc[1:].iterrows():
+        gained = base.dp_difference - row.dp_difference
+        paid = base.accuracy - row.accuracy
+        gain_noise = 2 * math.hypot(base.dp_se, row.dp_se)
+        pay_noise = 2 * math.hypot(base.accuracy_se, row.accuracy_se)
+        if gained > gain_noise:
+            fairness = (
+                f"closed {gained:.3f} of the {base.dp_difference:.3f} selection-rate gap (noise ±{gain_noise:.3f})"
+            )
+        else:
+            verb = "narrowed" if gained > 0 else "widened"
+            fairness = (
+                f"{verb} the selection-rate gap by {abs(gained):.3f}, within the noise (±{gain_noise:.3f}): "
+                "at this size the change may be chance"
+            )
+        if paid > pay_noise:
+            cost = f"for {paid:.3f} accuracy ({base.accuracy:.3f} -> {row.accuracy:.3f})"
+        else:
+            cost = f"at no accuracy cost beyond the noise ({paid:+.3f}, ±{pay_noise:.3f})"
+        sentences.append(f"{method} {fairness}, {cost}; it took {row.seconds:.2f} s.")
+    return sentences
+
+
+def conclude_impossibility(label_rates: pd.Series, frame: pd.DataFrame) -> str:
+    """Why demographic parity and equalized odds cannot both hold here: the groups' base rates differ."""
+    rows = frame.set_index("method")
+    base, mitigated = rows.iloc[0], rows.iloc[1:]
+    gap = float(label_rates.max() - label_rates.min())
+    rates = ", ".join(f"{g}: {r:.3f}" for g, r in label_rates.items())
+    if gap < 0.02:
+        return f"The base rates are nearly equal ({rates}): here parity and equal error rates need not conflict."
+    worse = mitigated[mitigated["eo_difference"] - base.eo_difference > 2 * np.hypot(mitigated["eo_se"], base.eo_se)]
+    sentence = (
+        f"The groups' base rates differ ({rates}): equal selection rates then require different error rates "
+        "unless the model is perfect."
+    )
+    if len(worse):
+        sentence += (
+            f" Enforcing demographic parity moved the equalized-odds difference from {base.eo_difference:.3f} to "
+            + ", ".join(f"{row.eo_difference:.3f} ({method})" for method, row in worse.iterrows())
+            + ", beyond the noise."
+        )
+    else:
+        sentence += (
+            " Here parity did not measurably widen the error-rate gap (equalized-odds difference "
+            f"{base.eo_difference:.3f} before, {', '.join(f'{v:.3f}' for v in mitigated['eo_difference'])} after, "
+            f"noise ±{2 * float(np.hypot(mitigated['eo_se'], base.eo_se).max()):.3f})"
+        )
+        if (mitigated["eo_difference"] > 2 * mitigated["eo_se"]).all():
+            sentence += ", but equal error rates were not reached alongside equal selection rates."
+        else:
+            sentence += "; the remaining error-rate gap is within noise at this size."
+    return sentence
