@@ -1,5 +1,7 @@
 """Hardware limits (lesson 03): footprints, layouts, thread speedups and the sentences printed from them."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -164,3 +166,19 @@ def test_concept_drift_knob_changes_labels_only_and_defaults_are_unchanged():
     assert (plain["churned"] != drifted["churned"]).mean() > 0.2
     with pytest.raises(ValueError, match="concept_drift"):
         datasets.make_customers(10, concept_drift=2.0)
+
+
+def test_thread_speedup_stops_repeating_a_runaway_slowdown():
+    calls = []
+
+    def task():
+        calls.append(1)
+        if len(calls) > 3:  # every call after the one-thread repeats is 20x slower
+            time.sleep(0.02)
+        else:
+            time.sleep(0.001)
+
+    frame = inf.thread_speedup({"t": ("blas", task)}, [2, 1], repeat=3, give_up_factor=5.0)
+    assert frame["threads"].tolist() == [1, 2], "thread counts are measured in increasing order"
+    assert frame["repeats"].tolist() == [3, 1]
+    assert frame.loc[1, "speedup"] < 0.2

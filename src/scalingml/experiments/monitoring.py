@@ -176,11 +176,15 @@ def default_model(seed: int = 0) -> BaseEstimator:
 
 
 def _fit(model: BaseEstimator, batch: pd.DataFrame) -> BaseEstimator:
-    """Fit a fresh copy on one thread: on a busy shared machine OpenMP threads mostly wait for each other."""
-    with threadpool_limits(limits=1):
-        return clone(model).fit(*customer_features(batch))
+    return clone(model).fit(*customer_features(batch))
 
 
+#: Experiments that fit and score many small models run their native thread pools on one thread:
+#: on a busy shared machine, OpenMP threads of tiny tasks mostly wait for each other (oversubscription).
+single_threaded = threadpool_limits.wrap(limits=1)
+
+
+@single_threaded
 def monitor_stream(model: BaseEstimator, reference: pd.DataFrame, stream: Mapping[int, pd.DataFrame]):
     """Accuracy of a model trained on ``reference`` on every month, and drift per feature and month.
 
@@ -247,6 +251,7 @@ def conclude_monitoring(
     return sentences
 
 
+@single_threaded
 def concept_drift_check(model: BaseEstimator, reference: pd.DataFrame, rows: int, *, seed: int = 0) -> dict:
     """The same customers with and without concept drift: feature PSI between them, and the model's accuracy on each.
 
@@ -287,6 +292,7 @@ def conclude_concept_drift(check: dict) -> str:
 POLICIES = ("never", "every 3 months", "on alarm")
 
 
+@single_threaded
 def simulate_policy(
     policy: str,
     reference: pd.DataFrame,
