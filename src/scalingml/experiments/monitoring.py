@@ -227,14 +227,17 @@ def conclude_monitoring(
     informative = later[later["feature"] != "noise_0"]
     psi_alarm = informative.loc[informative["psi"] >= PSI_SIGNIFICANT, "month"]
     ks_alarm = informative.loc[informative["ks_p"] < alpha, "month"]
-    sentences.append(
-        "PSI first crossed 0.25 on a driver of churn in month "
-        + (f"{int(psi_alarm.min())}" if len(psi_alarm) else "- never")
-        + "; KS first rejected at p < "
-        + f"{alpha} in month "
-        + (f"{int(ks_alarm.min())}" if len(ks_alarm) else "- never")
-        + "."
+    psi_text = (
+        f"PSI first crossed 0.25 on a driver of churn in month {int(psi_alarm.min())}"
+        if len(psi_alarm)
+        else "PSI never crossed 0.25 on a driver of churn"
     )
+    ks_text = (
+        f"KS first rejected at p < {alpha} in month {int(ks_alarm.min())}"
+        if len(ks_alarm)
+        else f"KS never rejected at p < {alpha}"
+    )
+    sentences.append(f"{psi_text}; {ks_text}.")
     noise = later[later["feature"] == "noise_0"]
     ks_false = int((noise["ks_p"] < alpha).sum())
     psi_false = int((noise["psi"] >= PSI_MODERATE).sum())
