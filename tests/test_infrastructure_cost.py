@@ -79,9 +79,18 @@ def _menu_frame(accuracies, costs=(1.0, 2.0, 4.0), se=0.01):
 def test_budget_sentences_say_when_a_gain_is_real_or_noise():
     real = cost.conclude_budgets(_menu_frame([0.70, 0.80, 0.81]))
     assert "from 1 CPU-s buy a" in real[0]
-    assert "a real gain" in real[1] and "not shown to pay" in real[2]
+    assert "buy b" in real[1] and "a real gain" in real[1]
+    assert "not shown to pay" in real[2] and real[2].endswith("keep b.")
     single = cost.conclude_budgets(_menu_frame([0.80, 0.79, 0.78]))
-    assert "single model" in single[0] and "Never buy" in single[-1] and "b, c" in single[-1]
+    assert "buy a" in single[0] and "single model" in single[1]
+    assert single[-1] == "Never buy (something cheaper is at least as accurate): b, c."
+
+
+def test_small_steps_add_up_against_the_model_bought_so_far():
+    # each step is within noise of the previous one, but c is a real gain over a, the model still bought
+    sentences = cost.conclude_budgets(_menu_frame([0.70, 0.72, 0.74]))
+    assert sentences[1].endswith("keep a.")
+    assert "buy c" in sentences[2] and "over a" in sentences[2]
 
 
 def test_boosting_conclusion_compares_like_with_like():

@@ -217,40 +217,38 @@ def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: s
     """Which model to buy at each budget step of the Pareto front, said only as far as accuracy noise allows.
 
     Each step up the front is a budget at which a more accurate model becomes affordable.
-    When a step's accuracy gain is within two standard errors (``accuracy_se``), the
-    sentence says the extra spend is not shown to buy anything at this profile.
+    The recommendation moves up only when the gain over the model recommended so far exceeds
+    two standard errors of their difference (``accuracy_se``); otherwise the sentence says the
+    extra spend is not shown to pay at this profile, and keeps the cheaper model.
     """
     front = frame[pareto_front(frame, cost=cost, score=score)].sort_values(cost)
     sentences = []
-    if len(front) == 1:
-        only = front.iloc[0]
-        sentences.append(
-            f"The front is a single model: {only.model} is both the cheapest ({getattr(only, cost):.3g} CPU-s) and "
-            f"the most accurate ({only[score]:.3f}); on this data no budget buys more accuracy."
-        )
-    previous = None
+    bought = None
     for row in front.itertuples():
-        budget = getattr(row, cost)
-        if previous is None and len(front) == 1:
-            pass
-        elif previous is None:
+        budget, accuracy = getattr(row, cost), getattr(row, score)
+        if bought is None:
             sentences.append(
                 f"Below {budget:.3g} CPU-s per training run nothing on the menu fits; from {budget:.3g} CPU-s "
-                f"buy {row.model} (accuracy {getattr(row, score):.3f})."
+                f"buy {row.model} (accuracy {accuracy:.3f})."
             )
-        else:
-            gain = getattr(row, score) - getattr(previous, score)
-            se = math.hypot(getattr(row, "accuracy_se", 0.0), getattr(previous, "accuracy_se", 0.0))
-            verdict = (
-                "a real gain"
-                if gain > 2 * se
-                else "within the noise of the test set: at this profile the extra spend is not shown to pay"
-            )
+            bought = row
+            continue
+        gain = accuracy - getattr(bought, score)
+        se = math.hypot(getattr(row, "accuracy_se", 0.0), getattr(bought, "accuracy_se", 0.0))
+        if gain > 2 * se:
             sentences.append(
-                f"From {budget:.3g} CPU-s ({budget / getattr(previous, cost):.1f}x more) buy {row.model}: "
-                f"accuracy {getattr(row, score):.3f}, +{gain:.3f} ({verdict})."
+                f"From {budget:.3g} CPU-s ({budget / getattr(bought, cost):.1f}x more) buy {row.model}: "
+                f"accuracy {accuracy:.3f}, +{gain:.3f} over {bought.model}, a real gain (more than 2 standard errors)."
             )
-        previous = row
+            bought = row
+        else:
+            sentences.append(
+                f"From {budget:.3g} CPU-s {row.model} is nominally more accurate ({accuracy:.3f}, +{gain:.3f}), "
+                f"but within the noise of the test set: the extra spend is not shown to pay at this profile; "
+                f"keep {bought.model}."
+            )
+    if len(front) == 1:
+        sentences.append(f"The front is a single model: on this data no budget buys more accuracy than {bought.model}.")
     dominated = frame.loc[~pareto_front(frame, cost=cost, score=score), "model"].tolist()
     if dominated:
         sentences.append(f"Never buy (something cheaper is at least as accurate): {', '.join(dominated)}.")
