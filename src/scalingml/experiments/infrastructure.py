@@ -292,7 +292,7 @@ def conclude_dense_sparse(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
     if pd.isna(dense_s):
         return (
             f"The sparse fit took {sparse_s:.3f} CPU-s; the dense matrix was not built, because it would exceed "
-            "the memory budget: at this size sparse input is not faster, it is the only option."
+            "the memory budget: at this size the question is not speed, sparse is the only layout that fits."
         )
     margin = max(noise, float(frame["spread"].max()))
     ratio = dense_s / sparse_s
@@ -427,7 +427,7 @@ def conclude_thread_speedup(
     (``load``: the one-minute load average, compared with the core count).
     """
     sentences = []
-    busy = load is not None and load > n_cores - 0.5
+    busy = load is not None and load > n_cores  # more runnable processes than cores, this one included
     for task, group in frame.groupby("task", sort=False):
         base = group.loc[group["threads"] == 1, "seconds"].iloc[0]
         best = group.loc[group["speedup"].idxmax()]
