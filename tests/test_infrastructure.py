@@ -173,8 +173,8 @@ def test_thread_speedup_stops_repeating_a_runaway_slowdown():
 
     def task():
         calls.append(1)
-        if len(calls) > 3:  # every call after the one-thread repeats is 20x slower
-            time.sleep(0.02)
+        if len(calls) > 3:  # every call after the one-thread repeats is 100x slower
+            time.sleep(0.1)
         else:
             time.sleep(0.001)
 
