@@ -8,6 +8,8 @@ Prints, as markdown tables:
 * single-row p50/p95 latency of a random forest's ``predict_proba`` in scikit-learn and in
   ONNX Runtime (skl2onnx export, ``zipmap`` off, one intra-op thread), and their ratio;
 * batch throughput (rows per second at p50) at a few batch sizes for both engines;
+* what skl2onnx's default ZipMap output (one Python dict per row) costs on a 10,000-row batch,
+  for the forest and for a logistic regression (where the model itself is cheap);
 * wall time of :func:`scalingml.experiments.monitoring.psi` over ``--rows`` x ``--features``
   (every feature of a drifted sample against a reference of the same size).
 
@@ -22,6 +24,7 @@ import time
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 
 from scalingml.experiments import monitoring, serving
 from scalingml.experiments.features import customer_xy
@@ -46,6 +49,36 @@ def serving_figures(trees: int, calls: int) -> None:
         )
     ratio = one.loc["scikit-learn", "p50_ms"] / one.loc["ONNX Runtime", "p50_ms"]
     print(f"\nsingle-row p50 latency ratio scikit-learn / ONNX Runtime: {ratio:.0f}x\n")
+    linear = LogisticRegression(max_iter=1_000).fit(X[:10_000], y[:10_000])
+    print("| model | ONNX export | 10,000-row batch, median of 5 (ms) |")
+    print("|---|---|---|")
+    for name, model in {f"random forest ({trees} trees)": forest, "logistic regression": linear}.items():
+        timings = zipmap_timings(model, X[10_000:])
+        for label, seconds in timings.items():
+            print(f"| {name} | {label} | {seconds * 1000:.2f} |")
+        print(f"| {name} | ZipMap / plain | {timings['zipmap on (default)'] / timings['zipmap off']:.1f}x |")
+    print()
+
+
+def zipmap_timings(model, X) -> dict[str, float]:
+    """One 10,000-row batch through the export with ``zipmap`` off and with skl2onnx's default ZipMap output."""
+    import onnxruntime as ort
+    from skl2onnx import to_onnx
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    timings = {}
+    for label, export_options in {"zipmap off": {"zipmap": False}, "zipmap on (default)": None}.items():
+        onx = to_onnx(model, X[:1], options=export_options)
+        session = ort.InferenceSession(onx.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        name = session.get_inputs()[0].name
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            session.run(None, {name: X})
+            times.append(time.perf_counter() - start)
+        timings[label] = float(np.median(times))
+    return timings
 
 
 def psi_figures(rows: int, features: int) -> None:

@@ -7,8 +7,9 @@ fixed overhead per call (input validation, joblib); an ONNX export runs the same
 in a lean C++ runtime.
 
 The export uses ``options={"zipmap": False}``: with the default ZipMap output,
-probabilities come back as a list of Python dicts, one per row, and batch prediction is
-many times slower.
+probabilities come back as a list of Python dicts, one per row, a cost per row that makes
+batch prediction of a cheap model (a logistic regression) many times slower;
+``benchmarks/infrastructure.py`` measures it.
 """
 
 from __future__ import annotations
