@@ -147,6 +147,175 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q4_tests",),
         ),
     ],
+    "03_infrastructure": [
+        WrongAnswer(
+            "footprint estimate that forgets the index",
+            {
+                "q1_answer": "def estimate_bytes(n_rows, dtypes, text_length):\n"
+                "    per_row = 0\n"
+                "    for dtype in dtypes.values():\n"
+                "        if str(dtype) == 'object':\n"
+                "            per_row += 8 + sys.getsizeof('x' * text_length)\n"
+                "        else:\n"
+                "            per_row += np.dtype(dtype).itemsize\n"
+                "    return n_rows * per_row"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "footprint estimate that counts only the characters of each string (no object overhead)",
+            {
+                "q1_answer": "def estimate_bytes(n_rows, dtypes, text_length):\n"
+                "    per_row = 8\n"
+                "    for dtype in dtypes.values():\n"
+                "        per_row += text_length if str(dtype) == 'object' else np.dtype(dtype).itemsize\n"
+                "    return n_rows * per_row"
+            },
+            loses=("q1_tests",),
+        ),
+        WrongAnswer(
+            "CPU-seconds divided by 60 (minutes, not hours)",
+            {
+                "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
+                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh'):\n"
+                "        value = assumptions.get(name)\n"
+                "        if value is None or math.isnan(value) or value < 0:\n"
+                "            raise ValueError(name)\n"
+                "    hours = cpu_seconds / 60\n"
+                "    kwh = hours * assumptions['watts_per_core'] / 1000\n"
+                "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
+                "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "prices a negative or missing price without complaint",
+            {
+                "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
+                "    hours = cpu_seconds / 3600\n"
+                "    kwh = hours * assumptions['watts_per_core'] / 1000\n"
+                "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
+                "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "energy in watt-hours (forgets to divide by 1000)",
+            {
+                "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
+                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh'):\n"
+                "        value = assumptions.get(name)\n"
+                "        if value is None or math.isnan(value) or value < 0:\n"
+                "            raise ValueError(name)\n"
+                "    hours = cpu_seconds / 3600\n"
+                "    kwh = hours * assumptions['watts_per_core']\n"
+                "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
+                "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "Pareto front that keeps dominated points (everything more accurate than the cheapest)",
+            {
+                "q3_answer": "def pareto_models(frame):\n"
+                "    cheapest = frame.sort_values('train_cpu_s').iloc[0]\n"
+                "    keep = frame[(frame['accuracy'] >= cheapest['accuracy'])]\n"
+                "    return sorted(keep['model'])"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "non-strict domination: identical models knock each other off the front",
+            {
+                "q3_answer": "def pareto_models(frame):\n"
+                "    front = []\n"
+                "    for row in frame.itertuples():\n"
+                "        others = frame.drop(index=row.Index)\n"
+                "        if not ((others['train_cpu_s'] <= row.train_cpu_s)\n"
+                "                & (others['accuracy'] >= row.accuracy)).any():\n"
+                "            front.append(row.model)\n"
+                "    return sorted(front)"
+            },
+            loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "buys the most accurate affordable model, ignoring the noise",
+            {
+                "q4_answer": "def buy(frame, budget):\n"
+                "    affordable = frame[frame['train_cpu_s'] <= budget]\n"
+                "    if affordable.empty:\n"
+                "        return None\n"
+                "    return affordable.loc[affordable['accuracy'].idxmax(), 'model']"
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "ignores the budget when looking for the best accuracy",
+            {
+                "q4_answer": "def buy(frame, budget):\n"
+                "    affordable = frame[frame['train_cpu_s'] <= budget]\n"
+                "    if affordable.empty:\n"
+                "        return None\n"
+                "    best = frame.loc[frame['accuracy'].idxmax()]\n"
+                "    good = affordable[affordable['accuracy'] >= best['accuracy'] - 2 * best['accuracy_se']]\n"
+                "    if good.empty:\n"
+                "        return affordable.sort_values('train_cpu_s').iloc[0]['model']\n"
+                "    return good.sort_values('train_cpu_s').iloc[0]['model']"
+            },
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "PSI without the epsilon for empty bins",
+            {
+                "q5_answer": "def psi(reference, current, bins=10):\n"
+                "    reference = np.asarray(reference, dtype=float)\n"
+                "    current = np.asarray(current, dtype=float)\n"
+                "    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))\n"
+                "    r = np.bincount(np.searchsorted(edges, reference), minlength=len(edges) + 1) / len(reference)\n"
+                "    c = np.bincount(np.searchsorted(edges, current), minlength=len(edges) + 1) / len(current)\n"
+                "    with np.errstate(divide='ignore', invalid='ignore'):\n"
+                "        return float(np.sum((c - r) * np.log(c / r)))"
+            },
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "PSI on equal-width bins instead of the reference's quantiles",
+            {
+                "q5_answer": "def psi(reference, current, bins=10):\n"
+                "    reference = np.asarray(reference, dtype=float)\n"
+                "    current = np.asarray(current, dtype=float)\n"
+                "    edges = np.linspace(reference.min(), reference.max(), bins + 1)[1:-1]\n"
+                "    r = np.bincount(np.searchsorted(edges, reference), minlength=bins) / len(reference)\n"
+                "    c = np.bincount(np.searchsorted(edges, current), minlength=bins) / len(current)\n"
+                "    r, c = np.maximum(r, 1e-4), np.maximum(c, 1e-4)\n"
+                "    return float(np.sum((c - r) * np.log(c / r)))"
+            },
+            loses=("q5_tests",),
+        ),
+        WrongAnswer(
+            "alarm on the mean PSI over features instead of any feature",
+            {
+                "q6_answer": "def alarm_months(drift, threshold=0.25):\n"
+                "    mean = drift.groupby('month')['psi'].mean()\n"
+                "    return [int(m) for m in mean[mean >= threshold].index]"
+            },
+            loses=("q6_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "strict threshold: a PSI of exactly 0.25 raises no alarm",
+            {
+                "q6_answer": "def alarm_months(drift, threshold=0.25):\n"
+                "    return sorted(int(m) for m in drift.loc[drift['psi'] > threshold, 'month'].unique())"
+            },
+            loses=("q6_tests",),
+        ),
+    ],
     "01_data_management": [
         WrongAnswer(
             "forgets that customer ids must be unique",

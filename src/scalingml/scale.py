@@ -52,6 +52,8 @@ class ScaleProfile:
             ``large`` the generated data is bigger than this.
         forest_trees: trees in the random forests of timing experiments.
         reduced_search_grid: whether hyper-parameter searches use their reduced grid.
+        matmul_size: side of the square matrices whose product times BLAS threads (lesson 03);
+            large enough that one product lasts tens of milliseconds or more on one core.
     """
 
     name: str
@@ -65,6 +67,8 @@ class ScaleProfile:
     memory_budget_mb: int
     forest_trees: int
     reduced_search_grid: bool
+    # lesson 03 (infrastructure)
+    matmul_size: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -92,6 +96,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=256,
         forest_trees=10,
         reduced_search_grid=True,
+        matmul_size=1_500,
     ),
     "small": ScaleProfile(
         name="small",
@@ -105,6 +110,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=512,
         forest_trees=30,
         reduced_search_grid=False,
+        matmul_size=2_000,
     ),
     "large": ScaleProfile(
         name="large",
@@ -118,6 +124,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=1024,
         forest_trees=30,
         reduced_search_grid=False,
+        matmul_size=4_000,
     ),
 }
 

@@ -7,7 +7,9 @@ experiment can measure their effect:
 * ``missing_rate``: share of feature cells set to missing;
 * ``label_noise``: share of labels flipped;
 * ``duplicate_rate``: share of extra rows that repeat an existing customer;
-* ``drift``: a shift of the feature distribution (0 = none, 1 = one standard deviation).
+* ``drift``: a shift of the feature distribution (0 = none, 1 = one standard deviation);
+* ``concept_drift``: a change of the *relationship* between features and churn (0 = none,
+  1 = the new relationship only), with the feature distribution left as it is.
 
 >>> frame = make_customers(5, seed=1)
 >>> list(frame.columns[:4])
@@ -56,6 +58,7 @@ def make_customers(
     duplicate_rate: float = 0.0,
     drift: float = 0.0,
     id_offset: int = 0,
+    concept_drift: float = 0.0,
 ) -> pd.DataFrame:
     """A customer table of a subscription business, with a ``churned`` label.
 
@@ -64,8 +67,14 @@ def make_customers(
     ``noise_*`` columns and ``region`` carry no signal, so interpretation tools can
     be checked against the truth. ``id_offset`` shifts ``customer_id`` so that
     partitions written separately do not collide.
+
+    ``concept_drift`` blends the churn model towards a new one (a competitor's cheaper
+    offer: long-standing, high-spending customers now leave, tickets matter less),
+    without drawing any extra random numbers, so the features are the same as with
+    ``concept_drift=0`` and only the labels change; at 0 the output is unchanged.
     """
     n_rows = _check_rows(n_rows)
+    concept_drift = _check_rate("concept_drift", concept_drift)
     missing_rate = _check_rate("missing_rate", missing_rate)
     label_noise = _check_rate("label_noise", label_noise)
     duplicate_rate = _check_rate("duplicate_rate", duplicate_rate)
@@ -87,6 +96,16 @@ def make_customers(
         - 0.30 * (satisfaction - 7.0)
         + 0.6 * (plan == "basic")
     )
+    if concept_drift:
+        new_logit = (
+            -1.0
+            + 0.15 * tickets
+            + 0.05 * (tenure - 24.0)
+            + 0.025 * (spend - 45.0)
+            - 0.30 * (satisfaction - 7.0)
+            - 0.6 * (plan == "basic")
+        )
+        logit = (1.0 - concept_drift) * logit + concept_drift * new_logit
     churned = rng.random(n_rows) < 1.0 / (1.0 + np.exp(-logit))
 
     frame = pd.DataFrame(

@@ -1,0 +1,165 @@
+"""Maintenance (lesson 03): PSI and KS with their input checks, the drifting stream, retraining policies."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from scalingml.errors import ScalingmlError
+from scalingml.experiments import monitoring
+
+
+def test_identical_samples_have_zero_psi_and_shifted_ones_a_large_one():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=4_000)
+    assert monitoring.psi(ref, ref) == 0.0
+    assert monitoring.psi(ref, ref + 1.0) > monitoring.PSI_SIGNIFICANT
+
+
+def test_psi_matches_the_formula_on_quantile_bins():
+    ref = np.arange(100.0)
+    cur = np.concatenate([np.full(50, 10.0), np.full(50, 90.0)])
+    edges = monitoring.quantile_edges(ref, 4)
+    expected = np.array([0.25, 0.25, 0.25, 0.25])
+    actual = np.array([0.5, 0.0, 0.0, 0.5])
+    floor = np.maximum(actual, monitoring.PSI_EPSILON)
+    assert len(edges) == 3
+    assert monitoring.psi(ref, cur, bins=4) == pytest.approx(np.sum((floor - expected) * np.log(floor / expected)))
+
+
+def test_empty_bins_give_a_finite_psi():
+    ref = np.linspace(0, 1, 1_000)
+    value = monitoring.psi(ref, np.full(200, 0.5))
+    assert np.isfinite(value) and value > 1
+
+
+def test_discrete_features_get_fewer_bins_not_an_error():
+    ref = np.random.default_rng(1).poisson(1.5, size=2_000)
+    assert len(monitoring.quantile_edges(ref.astype(float), 10)) < 9
+    assert monitoring.psi(ref, ref) == 0.0
+
+
+@pytest.mark.parametrize("test", [monitoring.psi, monitoring.ks])
+@pytest.mark.parametrize(
+    ("reference", "current", "message"),
+    [
+        ([], [1.0, 2.0], "reference sample of x is empty"),
+        ([1.0, 2.0], [], "current sample of x is empty"),
+        ([1.0, np.nan, 2.0], [1.0, 2.0], "reference sample of x has 1 missing"),
+        ([1.0, 2.0], [np.nan, np.nan], "current sample of x has 2 missing"),
+        ([3.0, 3.0, 3.0], [1.0, 2.0], "reference sample of x is constant"),
+    ],
+)
+def test_bad_columns_are_named(test, reference, current, message):
+    with pytest.raises(monitoring.DriftInputError, match=message):
+        test(reference, current, name="x")
+    assert issubclass(monitoring.DriftInputError, ScalingmlError)
+
+
+def test_ks_uses_scipy():
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=300), rng.normal(0.3, size=300)
+    assert monitoring.ks(a, b) == pytest.approx(tuple(ks_2samp(a, b)))
+
+
+def test_psi_bands():
+    assert [monitoring.psi_band(v) for v in (0.0, 0.0999, 0.1, 0.2499, 0.25, 3)] == [
+        "stable",
+        "stable",
+        "moderate",
+        "moderate",
+        "significant",
+        "significant",
+    ]
+
+
+@pytest.fixture(scope="module")
+def stream():
+    schedule = monitoring.stream_schedule(8, covariate_rate=0.15, concept_start=4, concept_ramp=2)
+    reference = monitoring.training_batch(800, schedule)
+    return schedule, reference, monitoring.make_stream(800, schedule)
+
+
+def test_stream_drifts_covariates_steadily_and_concept_later(stream):
+    schedule, reference, batches = stream
+    assert sorted(batches) == list(range(8))
+    assert schedule["covariate_drift"].is_monotonic_increasing
+    assert (schedule.loc[schedule.month < 4, "concept_drift"] == 0).all()
+    assert schedule.loc[schedule.month == 5, "concept_drift"].item() == 1.0
+    assert batches[7]["tenure_months"].mean() > reference["tenure_months"].mean() * 1.3
+
+
+def test_monitoring_sees_covariate_drift_not_the_noise_feature(stream):
+    schedule, reference, batches = stream
+    accuracy, drift = monitoring.monitor_stream(LogisticRegression(max_iter=1_000), reference, batches)
+    by = drift.pivot(index="month", columns="feature", values="psi")
+    assert by.drop(columns="noise_0").iloc[-1].max() > monitoring.PSI_SIGNIFICANT
+    assert (by["noise_0"] < monitoring.PSI_MODERATE).all()
+    acc = accuracy.set_index("month")["accuracy"]
+    assert acc[7] < acc[0] - 0.1  # concept drift hurts
+    sentences = monitoring.conclude_monitoring(accuracy, drift, schedule, rows_per_month=800)
+    assert sentences[0].startswith("Accuracy fell") and "concept drift starts in month 4" in sentences[0]
+    assert "noise_0" in sentences[2]
+
+
+def test_monitoring_conclusion_when_nothing_happens():
+    accuracy = pd.DataFrame({"month": [0, 1, 2], "accuracy": [0.80, 0.79, 0.81]})
+    drift = pd.DataFrame(
+        {
+            "month": [1, 1, 2, 2],
+            "feature": ["tenure_months", "noise_0"] * 2,
+            "psi": [0.01, 0.01, 0.02, 0.01],
+            "ks_p": [0.5, 0.5, 0.6, 0.7],
+        }
+    )
+    schedule = pd.DataFrame({"month": [0, 1, 2], "concept_drift": [0.0, 0.0, 0.0]})
+    sentences = monitoring.conclude_monitoring(accuracy, drift, schedule, rows_per_month=1_000)
+    assert "within the noise" in sentences[0]
+    assert sentences[1] == "PSI never crossed 0.25 on a driver of churn; KS never rejected at p < 0.05."
+    assert "0 false alarm(s)" in sentences[2]
+
+
+def test_concept_drift_is_invisible_to_feature_psi(stream):
+    _, reference, _ = stream
+    check = monitoring.concept_drift_check(LogisticRegression(max_iter=1_000), reference, 1_000)
+    assert check["max_feature_psi"] == 0.0
+    assert check["accuracy_after"] < check["accuracy_before"]
+    assert "invisible to feature monitoring" in monitoring.conclude_concept_drift(check)
+    flat = dict(check, accuracy_after=check["accuracy_before"])
+    assert "within noise" in monitoring.conclude_concept_drift(flat)
+
+
+def test_policies_retrain_as_specified(stream):
+    _, reference, batches = stream
+    runs = monitoring.compare_policies(reference, batches, model=LogisticRegression(max_iter=1_000))
+    retrains = runs[runs.retrained].groupby("policy")["month"].apply(list).to_dict()
+    assert "never" not in retrains
+    assert retrains["every 3 months"] == [3, 6]
+    assert retrains["on alarm"], "the drifting stream must raise at least one alarm"
+    summary = monitoring.policy_summary(runs).set_index("policy")
+    assert summary.loc["never", "retrains"] == 0 and summary.loc["never", "train_cpu_s"] == 0
+    assert summary.loc["on alarm", "mean_accuracy"] > summary.loc["never", "mean_accuracy"]
+
+
+def test_unknown_policy_is_refused(stream):
+    _, reference, batches = stream
+    with pytest.raises(ValueError, match="Unknown policy 'sometimes'"):
+        monitoring.simulate_policy("sometimes", reference, batches)
+
+
+def test_policy_conclusion_branches():
+    summary = pd.DataFrame(
+        {
+            "policy": ["never", "every 3 months", "on alarm"],
+            "mean_accuracy": [0.60, 0.70, 0.69],
+            "worst_accuracy": [0.4, 0.5, 0.5],
+            "retrains": [0, 3, 1],
+            "train_cpu_s": [0.0, 0.3, 0.1],
+        }
+    )
+    sentences = monitoring.conclude_policies(summary, rows_per_month=2_000)
+    assert "Retraining paid" in sentences[-1] and "'on alarm' (1)" in sentences[-1]
+    close = summary.assign(mean_accuracy=[0.700, 0.705, 0.702])
+    assert "did not pay" in monitoring.conclude_policies(close, rows_per_month=500)[-1]
