@@ -52,6 +52,8 @@ class ScaleProfile:
             ``large`` the generated data is bigger than this.
         forest_trees: trees in the random forests of timing experiments.
         reduced_search_grid: whether hyper-parameter searches use their reduced grid.
+        search_budget: the largest number of candidates a random search may try (lesson 04's
+            tuning budget curve doubles the budget up to it).
     """
 
     name: str
@@ -65,6 +67,7 @@ class ScaleProfile:
     memory_budget_mb: int
     forest_trees: int
     reduced_search_grid: bool
+    search_budget: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -92,6 +95,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=256,
         forest_trees=10,
         reduced_search_grid=True,
+        search_budget=8,
     ),
     "small": ScaleProfile(
         name="small",
@@ -105,6 +109,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=512,
         forest_trees=30,
         reduced_search_grid=False,
+        search_budget=32,
     ),
     "large": ScaleProfile(
         name="large",
@@ -118,6 +123,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=1024,
         forest_trees=30,
         reduced_search_grid=False,
+        search_budget=64,
     ),
 }
 
