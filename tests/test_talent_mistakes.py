@@ -138,8 +138,20 @@ def test_random_vs_time_split_refuses_unsorted_rows():
 
 
 def test_conclude_time_split_branches():
-    assert "3.0x optimistic" in mistakes.conclude_time_split(3.0, 9.0, 1.0)
-    assert "no optimism is measurable" in mistakes.conclude_time_split(3.0, 4.0, 1.0)
+    assert "3.0x optimistic" in mistakes.conclude_time_split(3.0, 9.0, 1.0, 4)
+    assert "no optimism is measurable" in mistakes.conclude_time_split(3.0, 4.0, 1.0, 4)
+    # the same gap against the same fold spread: conclusive with many folds, not with few
+    assert "optimistic" in mistakes.conclude_time_split(3.0, 5.0, 2.0, 9)
+    assert "no optimism" in mistakes.conclude_time_split(3.0, 5.0, 2.0, 3)
+
+
+def test_openmp_threads_are_limited_on_small_tables_only():
+    from threadpoolctl import threadpool_info
+
+    with mistakes.openmp_threads_for(100):
+        assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "openmp")
+    with mistakes.openmp_threads_for(mistakes.OPENMP_MIN_ROWS) as context:
+        assert context is None
 
 
 def test_bad_noise_sizes_are_named():

@@ -222,8 +222,8 @@ def test_shipped_commit_log_tells_commits_from_knowledge():
 def test_conclude_truck_factor_and_pairing_branches():
     result = tf.TruckFactor(2, ("a", "b"), ("x", "y", "z"), 5)
     assert "if a and b left, 3 of 5 files (60%)" in tf.conclude_truck_factor(result, 1)
-    assert "overstating" in tf.conclude_truck_factor(result, 3)
-    assert "understating" in tf.conclude_truck_factor(result, 1)
+    assert "would give 3 (more people" in tf.conclude_truck_factor(result, 3)
+    assert "would give 1 (fewer people" in tf.conclude_truck_factor(result, 1)
     assert "same number here" in tf.conclude_truck_factor(result, 2)
     assert "upper bound" in tf.conclude_truck_factor(tf.TruckFactor(2, ("a", "b"), ("x",), 1, exact=False), 2)
     flat = pd.DataFrame({"paired_share": [0.0, 0.5, 1.0], "truck_factor": [1, 1, 1]})

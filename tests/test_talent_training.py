@@ -82,8 +82,8 @@ def test_conclude_tuning_branches():
     beaten = tuning.conclude_tuning(curve, 0.82, 1_000)
     assert "with 4 candidate(s) (0.900)" in beaten and "91.1% of the best" in beaten
     close = tuning.conclude_tuning(curve.assign(test_score=[0.80, 0.81, 0.83]), 0.82, 1_000)
-    assert "not reached within the budgets tried" in close and "1 candidate(s) scored higher" not in close
-    assert "4 candidate(s) scored higher, but by less than the noise" in close
+    assert "not reached within the budgets tried" in close and "budget of 1 already" not in close
+    assert "A budget of 4 already scored higher, but by less than the noise" in close
     never = tuning.conclude_tuning(curve.assign(test_score=[0.70, 0.71, 0.72]), 0.82, 1_000)
     assert "100.0% of the best" in never and "scored higher" not in never
 

@@ -16,11 +16,13 @@ Three mistakes, each run next to its correct form on the same folds so the diffe
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
@@ -32,6 +34,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, balanced_ac
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler, TargetEncoder
+from threadpoolctl import threadpool_limits
 
 from scalingml.datasets import make_customers
 from scalingml.errors import ScalingmlError
@@ -43,6 +46,19 @@ SPREAD_FACTOR = 2.0
 
 class BadExperimentInput(ScalingmlError, ValueError):
     """Raised for sizes or arguments that cannot give a meaningful experiment."""
+
+
+#: Below this many rows, HistGradientBoosting runs on one OpenMP thread (see :func:`openmp_threads_for`).
+OPENMP_MIN_ROWS = 50_000
+
+
+def openmp_threads_for(n_rows: int):
+    """A context that keeps HistGradientBoosting on one thread for tables under :data:`OPENMP_MIN_ROWS` rows.
+
+    On small tables the threads' start-up and spin-waiting cost more than they save, and on a shared machine
+    (Binder, CI, a laptop running other notebooks) spin-waiting threads can slow a fit tenfold.
+    """
+    return threadpool_limits(limits=1, user_api="openmp") if n_rows < OPENMP_MIN_ROWS else contextlib.nullcontext()
 
 
 # --------------------------------------------------------------------------------------------------- leakage
@@ -363,31 +379,37 @@ def random_vs_time_split(frame: pd.DataFrame, *, n_splits: int = 5, seed: int = 
     X, y = frame[list(DEMAND_FEATURES)], frame["demand"]
     model = HistGradientBoostingRegressor(random_state=seed)
     rows = []
-    for name, splitter in (
-        ("random", KFold(n_splits=n_splits, shuffle=True, random_state=seed)),
-        ("time-based", TimeSeriesSplit(n_splits=n_splits)),
-    ):
-        scores = -cross_val_score(model, X, y, cv=splitter, scoring="neg_mean_absolute_error")
-        rows += [{"split": name, "fold": i, "mae": float(s)} for i, s in enumerate(scores)]
+    with openmp_threads_for(len(frame)):
+        for name, splitter in (
+            ("random", KFold(n_splits=n_splits, shuffle=True, random_state=seed)),
+            ("time-based", TimeSeriesSplit(n_splits=n_splits)),
+        ):
+            scores = -cross_val_score(model, X, y, cv=splitter, scoring="neg_mean_absolute_error")
+            rows += [{"split": name, "fold": i, "mae": float(s)} for i, s in enumerate(scores)]
     return pd.DataFrame(rows)
 
 
-def conclude_time_split(random_mae: float, time_mae: float, time_std: float) -> str:
-    """How optimistic a random split of time-ordered data was, judged against the spread of the time-based folds.
+def conclude_time_split(random_mae: float, time_mae: float, time_std: float, n_folds: int) -> str:
+    """How optimistic a random split of time-ordered data was, judged against the standard error of the time folds.
 
-    >>> conclude_time_split(3.0, 9.0, 1.0).startswith("A random split reports an error of 3.00")
+    Later folds of a drifting series are harder than earlier ones, so the time-based folds vary a lot; the
+    uncertainty of their *mean* is ``time_std / sqrt(n_folds)``.
+
+    >>> conclude_time_split(3.0, 9.0, 1.0, 4).startswith("A random split reports an error of 3.00")
     True
     """
+    sem = time_std / math.sqrt(n_folds)
     gap = time_mae - random_mae
-    if gap > SPREAD_FACTOR * time_std:
+    if gap > SPREAD_FACTOR * sem:
         return (
             f"A random split reports an error of {random_mae:.2f}; testing only on later days gives {time_mae:.2f}: "
-            f"the random split is {time_mae / random_mae:.1f}x optimistic, because it lets the model interpolate "
-            "between days it has already seen — a luxury it will not have in production."
+            f"the random split is {time_mae / random_mae:.1f}x optimistic (more than {SPREAD_FACTOR:g} standard "
+            f"errors of the time-based mean, {sem:.2f}), because it lets the model interpolate between days it has "
+            "already seen — a luxury it will not have in production."
         )
     return (
         f"Random split {random_mae:.2f}, time-based split {time_mae:.2f}: the difference is within "
-        f"{SPREAD_FACTOR:g} standard deviations of the time-based folds ({time_std:.2f}), so no optimism is "
+        f"{SPREAD_FACTOR:g} standard errors of the time-based mean ({sem:.2f}), so no optimism is "
         "measurable at this profile."
     )
 
@@ -514,18 +536,18 @@ def _time_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def _label_proxies(frame: pd.DataFrame, labels: pd.Series, threshold: float = 0.98) -> list[str]:
+    """Numeric columns whose values alone rank the two classes almost perfectly (ROC AUC, either direction)."""
     if labels.nunique() != 2:
         return []
-    suspects = []
-    target = (labels == labels.unique()[0]).to_numpy()
-    for column in frame.columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        if values.isna().any() or values.nunique() < 2:
-            continue
-        auc = roc_auc_score(target, values.to_numpy())
-        if max(auc, 1 - auc) >= threshold:
-            suspects.append(str(column))
-    return suspects
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    usable = numeric.columns[numeric.notna().all() & (numeric.nunique() > 1)]
+    if not len(usable):
+        return []
+    positive = (labels == labels.unique()[0]).to_numpy()
+    ranks = rankdata(numeric[usable].to_numpy(), axis=0)  # the Mann-Whitney form of the ROC AUC, all columns at once
+    n_pos, n_neg = positive.sum(), (~positive).sum()
+    auc = (ranks[positive].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return [str(c) for c, a in zip(usable, auc, strict=True) if max(a, 1 - a) >= threshold]
 
 
 def conclude_checklist(report: pd.DataFrame, setup: str) -> str:

@@ -235,8 +235,9 @@ def conclude_truck_factor(result: TruckFactor, commit_factor: int) -> str:
         return sentence + "; already today more than half of the files have no author who knows them."
     if commit_factor != result.value:
         return sentence + (
-            f"; counting commits instead of files would say {commit_factor}, "
-            f"{'overstating' if commit_factor > result.value else 'understating'} how many people the code can lose."
+            f"; counting commits instead of files would give {commit_factor} "
+            f"({'more' if commit_factor > result.value else 'fewer'} people than the knowledge says): "
+            "commits measure activity, not what leaves with a person."
         )
     return sentence + "; counting commits happens to give the same number here, but for the wrong reason."
 

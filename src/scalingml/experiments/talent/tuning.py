@@ -24,6 +24,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
 
 from scalingml.errors import ScalingmlError
+from scalingml.experiments.talent.mistakes import accuracy_noise, openmp_threads_for
 from scalingml.progress import progress
 
 #: The search space of an analyst who tunes "everything" (distributions only, so candidates are drawn in sequence).
@@ -70,7 +71,8 @@ def tuning_curve(
     """
     budgets = check_budgets(budgets)
     model = HistGradientBoostingClassifier(random_state=seed)
-    default_score = float(clone(model).fit(X_train, y_train).score(X_test, y_test))
+    with openmp_threads_for(len(X_train)):
+        default_score = float(clone(model).fit(X_train, y_train).score(X_test, y_test))
     search = RandomizedSearchCV(
         model,
         PARAM_DISTRIBUTIONS,
@@ -80,7 +82,8 @@ def tuning_curve(
         refit=False,
         n_jobs=1,
     )
-    search.fit(X_train, y_train)
+    with openmp_threads_for(len(X_train)):
+        search.fit(X_train, y_train)
     cv_scores = np.asarray(search.cv_results_["mean_test_score"])
     candidates = search.cv_results_["params"]
     tested: dict[int, float] = {}
@@ -88,7 +91,8 @@ def tuning_curve(
     for budget in progress(budgets, desc="budgets"):
         best = int(np.argmax(cv_scores[:budget]))
         if best not in tested:
-            fitted = clone(model).set_params(**candidates[best]).fit(X_train, y_train)
+            with openmp_threads_for(len(X_train)):
+                fitted = clone(model).set_params(**candidates[best]).fit(X_train, y_train)
             tested[best] = float(fitted.score(X_test, y_test))
         rows.append(
             {
@@ -120,8 +124,6 @@ def conclude_tuning(curve: pd.DataFrame, default_score: float, n_test: int) -> s
     >>> conclude_tuning(curve, 0.83, 1000).split(":")[0]
     'The default model scores 0.830, 100.0% of the best score found'
     """
-    from scalingml.experiments.talent.mistakes import accuracy_noise
-
     noise = accuracy_noise(default_score, n_test)
     best = max(curve["test_score"].max(), default_score)
     head = f"The default model scores {default_score:.3f}, {default_score / best:.1%} of the best score found"
@@ -133,8 +135,9 @@ def conclude_tuning(curve: pd.DataFrame, default_score: float, n_test: int) -> s
             f"({score:.3f})."
         )
     beaten = budget_to_beat(curve, default_score)
-    detail = f" ({beaten} candidate(s) scored higher, but by less than the noise)" if beaten is not None else ""
+    detail = f" A budget of {beaten} already scored higher, but by less than the noise." if beaten is not None else ""
     return (
-        head + f": within the budgets tried (up to {int(curve['budget'].max())} candidates), no search beat it by more "
-        f"than the test set's noise (±{2 * noise:.3f}){detail} — not reached within the budgets tried."
+        head + f": no budget tried (up to {int(curve['budget'].max())} candidates) beat it by more than the test "
+        f"set's noise (±{2 * noise:.3f}) — the budget needed to beat the default was not reached within the budgets "
+        "tried." + detail
     )
