@@ -228,15 +228,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests"),
         ),
         WrongAnswer(
-            "ignores the folds it is given (default 5-fold) and k",
-            {
-                "q1_answer": "def honest_score(X, y, k, folds):\n"
-                "    model = make_pipeline(SelectKBest(f_classif, k=20), LogisticRegression())\n"
-                "    return float(cross_val_score(model, X, y, cv=5).mean())"
-            },
-            loses=("q1_tests",),
-        ),
-        WrongAnswer(
             "scores the pipeline on the rows it was fitted on",
             {
                 "q1_answer": "def honest_score(X, y, k, folds):\n"
@@ -283,17 +274,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests"),
         ),
         WrongAnswer(
-            "a seed set in the estimator but not in the split",
-            {
-                "q3_answer": "def reproducible_auc(frame, seed):\n"
-                "    X, y = customer_features(frame)\n"
-                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y)\n"
-                "    model = RandomForestClassifier(n_estimators=20, random_state=seed).fit(X_train, y_train)\n"
-                "    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))"
-            },
-            loses=("q3_tests",),
-        ),
-        WrongAnswer(
             "a fixed seed that ignores the argument",
             {
                 "q3_answer": "def reproducible_auc(frame, seed):\n"
@@ -330,22 +310,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q4_tests",),
         ),
         WrongAnswer(
-            "at least half of the files instead of more than half",
-            {
-                "q4_answer": "def truck_factor_of(log):\n"
-                "    per = log.groupby(['file', 'author'])['commit'].nunique()\n"
-                "    share = per / per.groupby(level='file').transform('sum')\n"
-                "    knows = share[share >= 0.25].reset_index().groupby('file')['author'].agg(set).to_dict()\n"
-                "    knows = {f: knows.get(f, set()) for f in log['file'].unique()}\n"
-                "    authors = sorted(log['author'].unique())\n"
-                "    for size in range(1, len(authors) + 1):\n"
-                "        for group in itertools.combinations(authors, size):\n"
-                "            if sum(p <= set(group) for p in knows.values()) >= len(knows) / 2:\n"
-                "                return size"
-            },
-            loses=("q4_tests",),
-        ),
-        WrongAnswer(
             "greedy removal of the author who knows most files",
             {
                 "q4_answer": "def truck_factor_of(log):\n"
@@ -377,15 +341,6 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "q5_answer": "def budget_needed(curve, default_score, noise):\n"
                 "    better = curve.loc[curve['test_score'] > default_score + 2 * noise, 'budget']\n"
                 "    return int(better.min()) if len(better) else 0"
-            },
-            loses=("q5_tests",),
-        ),
-        WrongAnswer(
-            "takes the first row that beats the default, in the order given",
-            {
-                "q5_answer": "def budget_needed(curve, default_score, noise):\n"
-                "    better = curve.loc[curve['test_score'] > default_score + 2 * noise, 'budget']\n"
-                "    return int(better.iloc[0]) if len(better) else None"
             },
             loses=("q5_tests",),
         ),

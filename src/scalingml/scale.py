@@ -95,7 +95,7 @@ PROFILES: dict[str, ScaleProfile] = {
         memory_budget_mb=256,
         forest_trees=10,
         reduced_search_grid=True,
-        search_budget=8,
+        search_budget=4,
     ),
     "small": ScaleProfile(
         name="small",

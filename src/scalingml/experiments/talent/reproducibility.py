@@ -136,7 +136,7 @@ def conclude_reproducibility(unpinned: Sequence[float], pinned: Sequence[float])
         first = (
             f"Without pinned seeds, {len(unpinned)} runs of the same code on the same data range from "
             f"{unpinned.min():.4f} to {unpinned.max():.4f} (a spread of {spread:.4f}, std {unpinned.std(ddof=1):.4f}):"
-            " a colleague re-running it cannot tell a real change from luck."
+            " a colleague re-running it cannot tell a change smaller than that spread from luck."
         )
     if np.all(pinned == pinned[0]):
         second = f" With the seed pinned, all {len(pinned)} runs give {float(pinned[0])!r}, to the last digit."
