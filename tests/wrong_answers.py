@@ -566,4 +566,134 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q6_tests",),
         ),
     ],
+    "04_talent": [
+        WrongAnswer(
+            "a pipeline that still selects features outside the folds",
+            {
+                "q1_answer": "def honest_score(X, y, k, folds):\n"
+                "    selected = SelectKBest(f_classif, k=k).fit_transform(X, y)\n"
+                "    model = make_pipeline(LogisticRegression())\n"
+                "    return float(cross_val_score(model, selected, y, cv=folds).mean())"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "scores the pipeline on the rows it was fitted on",
+            {
+                "q1_answer": "def honest_score(X, y, k, folds):\n"
+                "    model = make_pipeline(SelectKBest(f_classif, k=k), LogisticRegression())\n"
+                "    return float(model.fit(X, y).score(X, y))"
+            },
+            loses=("q1_tests",),
+        ),
+        WrongAnswer(
+            "shuffled k-fold on time-ordered data",
+            {
+                "q2_answer": "def time_split_mae(frame, n_splits):\n"
+                "    cv = KFold(n_splits=n_splits, shuffle=True, random_state=0)\n"
+                "    scores = cross_val_score(HistGradientBoostingRegressor(random_state=0), frame[features],\n"
+                "                             frame['demand'], cv=cv, scoring='neg_mean_absolute_error')\n"
+                "    return float(-scores.mean())"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "shuffles the rows before a time-based split",
+            {
+                "q2_answer": "def time_split_mae(frame, n_splits):\n"
+                "    frame = frame.sample(frac=1, random_state=0)\n"
+                "    scores = cross_val_score(HistGradientBoostingRegressor(random_state=0), frame[features],\n"
+                "                             frame['demand'], cv=TimeSeriesSplit(n_splits),\n"
+                "                             scoring='neg_mean_absolute_error')\n"
+                "    return float(-scores.mean())"
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "a seed set in the split but not in the estimator",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,\n"
+                "                                                        random_state=seed)\n"
+                "    model = RandomForestClassifier(n_estimators=20).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "a fixed seed that ignores the argument",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,\n"
+                "                                                        random_state=0)\n"
+                "    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))"
+            },
+            loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "a truck factor that counts commits instead of files",
+            {
+                "q4_answer": "def truck_factor_of(log):\n"
+                "    counts = log.groupby('author')['commit'].nunique().sort_values(ascending=False)\n"
+                "    total = log['commit'].nunique()\n"
+                "    return int((counts.cumsum() <= total / 2).sum() + 1)"
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "anyone who touched a file knows it",
+            {
+                "q4_answer": "def truck_factor_of(log):\n"
+                "    knows = log.groupby('file')['author'].agg(set).to_dict()\n"
+                "    authors = sorted(log['author'].unique())\n"
+                "    for size in range(1, len(authors) + 1):\n"
+                "        for group in itertools.combinations(authors, size):\n"
+                "            if sum(p <= set(group) for p in knows.values()) > len(knows) / 2:\n"
+                "                return size"
+            },
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "greedy removal of the author who knows most files",
+            {
+                "q4_answer": "def truck_factor_of(log):\n"
+                "    per = log.groupby(['file', 'author'])['commit'].nunique()\n"
+                "    share = per / per.groupby(level='file').transform('sum')\n"
+                "    knows = share[share >= 0.25].reset_index().groupby('file')['author'].agg(set).to_dict()\n"
+                "    knows = {f: knows.get(f, set()) for f in log['file'].unique()}\n"
+                "    gone = set()\n"
+                "    while sum(p <= gone for p in knows.values()) <= len(knows) / 2:\n"
+                "        left = [a for a in sorted(log['author'].unique()) if a not in gone]\n"
+                "        gone.add(max(left, key=lambda a: sum(a in p - gone for p in knows.values())))\n"
+                "    return len(gone)"
+            },
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "ignores the noise: any higher score beats the default",
+            {
+                "q5_answer": "def budget_needed(curve, default_score, noise):\n"
+                "    better = curve.loc[curve['test_score'] > default_score, 'budget']\n"
+                "    return int(better.min()) if len(better) else None"
+            },
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests"),
+        ),
+        WrongAnswer(
+            "returns 0 when the default is never beaten",
+            {
+                "q5_answer": "def budget_needed(curve, default_score, noise):\n"
+                "    better = curve.loc[curve['test_score'] > default_score + 2 * noise, 'budget']\n"
+                "    return int(better.min()) if len(better) else 0"
+            },
+            loses=("q5_tests",),
+        ),
+    ],
 }

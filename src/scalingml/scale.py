@@ -54,6 +54,8 @@ class ScaleProfile:
         reduced_search_grid: whether hyper-parameter searches use their reduced grid.
         matmul_size: side of the square matrices whose product times BLAS threads (lesson 03);
             large enough that one product lasts tens of milliseconds or more on one core.
+        search_budget: the largest number of candidates a random search may try (lesson 04's
+            tuning budget curve doubles the budget up to it).
     """
 
     name: str
@@ -69,6 +71,8 @@ class ScaleProfile:
     reduced_search_grid: bool
     # lesson 03 (infrastructure)
     matmul_size: int
+    # lesson 04 (talent)
+    search_budget: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -97,6 +101,7 @@ PROFILES: dict[str, ScaleProfile] = {
         forest_trees=10,
         reduced_search_grid=True,
         matmul_size=1_500,
+        search_budget=4,
     ),
     "small": ScaleProfile(
         name="small",
@@ -111,6 +116,7 @@ PROFILES: dict[str, ScaleProfile] = {
         forest_trees=30,
         reduced_search_grid=False,
         matmul_size=2_000,
+        search_budget=32,
     ),
     "large": ScaleProfile(
         name="large",
@@ -125,6 +131,7 @@ PROFILES: dict[str, ScaleProfile] = {
         forest_trees=30,
         reduced_search_grid=False,
         matmul_size=4_000,
+        search_budget=64,
     ),
 }
 

@@ -5,6 +5,7 @@
 'churned'
 """
 
+from scalingml.datasets.commits import COMMIT_LOG_COLUMNS, make_commit_log
 from scalingml.datasets.errors import DatasetError, DatasetNotFoundError
 from scalingml.datasets.generators import (
     CUSTOMER_INFORMATIVE,
@@ -27,6 +28,7 @@ from scalingml.datasets.shipped import SHIPPED, data_dir, load, path, rebuild
 from scalingml.datasets.storage import list_partitions, partition_bounds, read_partitions, read_table, write_partitioned
 
 __all__ = [
+    "COMMIT_LOG_COLUMNS",
     "CUSTOMER_INFORMATIVE",
     "CUSTOMER_NOISE_PREFIX",
     "CUSTOMER_TARGET",
@@ -43,6 +45,7 @@ __all__ = [
     "data_dir",
     "list_partitions",
     "load",
+    "make_commit_log",
     "make_customers",
     "make_people",
     "make_transactions",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scalingml.datasets.commits import make_commit_log
 from scalingml.datasets.errors import DatasetNotFoundError
 from scalingml.datasets.generators import make_customers, make_transactions
 from scalingml.datasets.storage import read_table
@@ -46,6 +47,12 @@ SHIPPED: dict[str, ShippedDataset] = {
             filename="transactions.csv",
             build=lambda: make_transactions(5_000, n_customers=3_000, seed=2026),
             summary="5,000 purchases by the churn customers over 2026",
+        ),
+        ShippedDataset(
+            name="commits",
+            filename="commits.csv",
+            build=lambda: make_commit_log(600, seed=2026),
+            summary="600 commits (one row per file changed) of a small ML repository, for the truck factor",
         ),
     )
 }

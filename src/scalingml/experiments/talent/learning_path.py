@@ -1,0 +1,245 @@
+"""A self-assessment across the course: a short diagnostic whose answers become a personal learning path.
+
+The question bank and the scoring live here (tested without any widget); :func:`assessment_widget` only
+wraps them in ipywidgets for the lesson. Every question belongs to one section of one lesson; a wrong answer,
+"not sure" or no answer puts that section on the path, in course order.
+
+>>> path = learning_path({"leakage": 1, "truck_factor": 1})
+>>> "04 · 1 Skill gap" in describe_path(path)
+False
+>>> path.loc[path["question"] == "truck_factor", "status"].item()
+'wrong'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scalingml.errors import ScalingmlError
+
+NOT_SURE = "not sure"
+
+
+class BadAnswerError(ScalingmlError, ValueError):
+    """An answer to a question that is not in the bank, or an option number the question does not have."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """A multiple-choice question; ``correct`` indexes ``options``. "not sure" is always offered last."""
+
+    id: str
+    lesson: str
+    section: str
+    text: str
+    options: tuple[str, ...]
+    correct: int
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return (*self.options, NOT_SURE)
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "validation",
+        "01 data management",
+        "1 Quality",
+        "A supplier silently switches a column from euros to cents. What catches it before training?",
+        ("A higher test accuracy", "A schema with value checks, run on every new extract", "More training rows"),
+        1,
+    ),
+    Question(
+        "out_of_core",
+        "01 data management",
+        "2 Volume",
+        "A table no longer fits in memory. What is the first thing to try?",
+        ("Process it in chunks or partitions (out-of-core)", "Drop columns at random", "Sample 1% and hope"),
+        0,
+    ),
+    Question(
+        "fuzzy_join",
+        "01 data management",
+        "3 Variety",
+        "Two sources spell customer names differently. How do you join them?",
+        ("An exact join on the name", "Concatenate the rows", "A fuzzy join, then check the matches"),
+        2,
+    ),
+    Question(
+        "overfitting",
+        "02 model complexity",
+        "1 Overfitting",
+        "Training accuracy 0.99, cross-validated accuracy 0.75. What is happening?",
+        ("Underfitting", "Overfitting: reduce complexity, chosen by cross-validation", "A perfect model"),
+        1,
+    ),
+    Question(
+        "fit_time",
+        "02 model complexity",
+        "3 Training time",
+        "Fit time grows like n^2. The data grows 4 times. The fit takes about ...",
+        ("4 times longer", "8 times longer", "16 times longer"),
+        2,
+    ),
+    Question(
+        "cloud",
+        "03 infrastructure",
+        "1 Hardware limits",
+        "Your laptop cannot finish a search overnight. The same code on a rented cluster needs ...",
+        ("A rewrite in another language", "A scheduler address and the data where the workers can read it", "Nothing"),
+        1,
+    ),
+    Question(
+        "leakage",
+        "04 talent",
+        "1 Skill gap",
+        "Selecting the 20 best features on all rows, then cross-validating, gives a score that is ...",
+        ("Honest", "Too optimistic: select inside the Pipeline", "Too pessimistic"),
+        1,
+    ),
+    Question(
+        "truck_factor",
+        "04 talent",
+        "2 Retention",
+        "The truck factor counts ...",
+        (
+            "Files left without anyone who knows them when people leave",
+            "Commits per person",
+            "Lines of code per person",
+        ),
+        0,
+    ),
+    Question(
+        "defaults",
+        "04 talent",
+        "3 Training",
+        "Before tuning hyper-parameters for a day, you should ...",
+        (
+            "Measure the default model and the tuning budget needed to beat it",
+            "Tune every parameter",
+            "Skip validation",
+        ),
+        0,
+    ),
+    Question(
+        "fairness",
+        "05 regulation and ethics",
+        "2 Bias",
+        "A model's accuracy is the same for two groups. Is it fair?",
+        ("Yes", "Not necessarily: compare error rates per group in an audit", "Only if the data is large"),
+        1,
+    ),
+)
+
+#: A learner who knows the data lessons but guesses elsewhere: what the lesson prints when no widget is shown.
+EXAMPLE_ANSWERS: dict[str, int] = {
+    "validation": 1,
+    "out_of_core": 0,
+    "fuzzy_join": 2,
+    "overfitting": 1,
+    "fit_time": 0,
+    "leakage": 0,
+    "truck_factor": 1,
+    "defaults": 0,
+}
+
+
+def grade(answers: Mapping[str, int | None], bank: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+    """One row per question: ``[question, lesson, section, status]`` with status correct/wrong/not sure/unanswered.
+
+    ``answers`` maps a question id to the index of the chosen option (``len(options)`` means "not sure";
+    ``None`` or a missing id means unanswered).
+    """
+    by_id = {q.id: q for q in bank}
+    unknown = sorted(set(answers) - set(by_id))
+    if unknown:
+        raise BadAnswerError(f"no question with id(s) {unknown}; the ids are {sorted(by_id)}")
+    rows = []
+    for question in bank:
+        choice = answers.get(question.id)
+        if choice is None:
+            status = "unanswered"
+        elif isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < len(question.choices):
+            raise BadAnswerError(
+                f"question {question.id!r} has options 0..{len(question.choices) - 1} "
+                f"({len(question.options)} means '{NOT_SURE}'); got {choice!r}"
+            )
+        elif choice == len(question.options):
+            status = NOT_SURE
+        else:
+            status = "correct" if choice == question.correct else "wrong"
+        rows.append({"question": question.id, "lesson": question.lesson, "section": question.section, "status": status})
+    return pd.DataFrame(rows)
+
+
+def learning_path(answers: Mapping[str, int | None], bank: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+    """The sections to revisit, in course order: every question not answered correctly."""
+    graded = grade(answers, bank)
+    path = graded[graded["status"] != "correct"]
+    return path.sort_values(["lesson", "section"], kind="stable").reset_index(drop=True)
+
+
+def area_scores(answers: Mapping[str, int | None], bank: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
+    """Correct answers per lesson: ``[lesson, correct, questions, share]``."""
+    graded = grade(answers, bank).assign(correct=lambda f: f["status"] == "correct")
+    scores = graded.groupby("lesson", sort=True)["correct"].agg(correct="sum", questions="count").reset_index()
+    return scores.assign(share=scores["correct"] / scores["questions"])
+
+
+def describe_path(path: pd.DataFrame) -> str:
+    """The learning path as text, one line per lesson with its sections.
+
+    >>> describe_path(learning_path({q.id: q.correct for q in QUESTIONS}))
+    'Nothing to revisit: every answer was right. Try the assignments of the lessons you have not done.'
+    """
+    if path.empty:
+        return "Nothing to revisit: every answer was right. Try the assignments of the lessons you have not done."
+    lines = [f"Your learning path ({len(path)} section(s) to revisit, in course order):"]
+    for lesson, group in path.groupby("lesson", sort=True):
+        number = lesson.split()[0]
+        sections = ", ".join(
+            f"{number} · {row.section} ({row.status})" for row in group.drop_duplicates("section").itertuples()
+        )
+        lines.append(f"- lesson {lesson}: {sections}")
+    return "\n".join(lines)
+
+
+def assessment_widget(bank: tuple[Question, ...] = QUESTIONS):
+    """An ipywidgets form: one set of radio buttons per question and a button that shows the learning path.
+
+    Returns the container; ``container.children[-1]`` is the HTML widget the path is written to, and
+    ``container.answers()`` reads the current answers (for tests and for reuse).
+    """
+    import html
+
+    import ipywidgets as widgets
+
+    radios = {
+        q.id: widgets.RadioButtons(options=list(q.choices), value=None, description="", layout={"width": "auto"})
+        for q in bank
+    }
+    rows = []
+    for question in bank:
+        rows.append(widgets.HTML(f"<b>{html.escape(question.text)}</b>"))
+        rows.append(radios[question.id])
+    button = widgets.Button(description="Show my learning path", button_style="primary")
+    result = widgets.HTML()
+
+    def answers() -> dict[str, int | None]:
+        by_id = {q.id: q for q in bank}
+        chosen = {}
+        for qid, radio in radios.items():
+            chosen[qid] = None if radio.value is None else by_id[qid].choices.index(radio.value)
+        return chosen
+
+    def show(_):
+        text = describe_path(learning_path(answers(), bank))
+        result.value = "<pre>" + html.escape(text) + "</pre>"
+
+    button.on_click(show)
+    container = widgets.VBox([*rows, button, result])
+    container.answers = answers
+    return container

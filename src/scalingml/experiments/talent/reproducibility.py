@@ -1,0 +1,272 @@
+"""Work that survives turnover: reproducible runs, an experiment log, a model card.
+
+A successor can only take over a result they can re-create. A run here is described entirely by a **record**:
+the recipe of its data (generator and arguments) with the data's SHA-256, its parameters, its seed, the
+library versions it ran with (:mod:`importlib.metadata`) and the metrics it reported. :func:`log_run` appends
+records to a JSON-lines file (one JSON object per line: append-only, diff-friendly, readable without any
+tracking server); :func:`recreate` re-runs a record and returns the metric.
+
+>>> record = run_experiment({"n_rows": 300, "seed": 0}, {"n_estimators": 5}, seed=1)[1]
+>>> sorted(record)
+['data', 'environment', 'metrics', 'params', 'run_id', 'seed', 'time_utc']
+>>> recreate(record)["accuracy"] == record["metrics"]["accuracy"]
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+
+from scalingml.datasets import make_customers
+from scalingml.errors import ScalingmlError
+from scalingml.experiments.features import customer_features
+from scalingml.progress import progress
+
+#: Packages whose versions decide the numbers of this experiment.
+ENVIRONMENT_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "scalingml")
+METRIC = "accuracy"
+
+
+class ReproducibilityError(ScalingmlError, ValueError):
+    """A record or log that cannot be re-created as it stands (the message says what differs)."""
+
+
+def capture_environment(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> dict:
+    """Python version, platform and the installed version of each package (``None`` when not installed)."""
+    versions = {}
+    for name in packages:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "platform": platform.platform(terse=True), "packages": versions}
+
+
+def data_fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of the frame's CSV text (column names, values and row order; not the index).
+
+    >>> data_fingerprint(pd.DataFrame({"a": [1, 2]}))[:12]
+    'd4fa155a0784'
+    """
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def make_data(recipe: Mapping) -> pd.DataFrame:
+    """The customer table a recipe describes: ``make_customers(**recipe)`` (e.g. ``{"n_rows": 2000, "seed": 0}``)."""
+    try:
+        return make_customers(**recipe)
+    except TypeError as error:
+        raise ReproducibilityError(f"the data recipe {dict(recipe)} does not fit make_customers: {error}") from None
+
+
+def train_and_score(frame: pd.DataFrame, params: Mapping, seed: int | None) -> tuple[float, RandomForestClassifier]:
+    """Split, fit a random forest, score on the held-out quarter. ``seed=None`` leaves both randomnesses unpinned.
+
+    The seed must reach *both* random steps: the split and the estimator. Pinning one leaves the other free.
+    """
+    X, y = customer_features(frame)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
+    model = RandomForestClassifier(**params, random_state=seed, n_jobs=1).fit(X_train, y_train)
+    return float(accuracy_score(y_test, model.predict(X_test))), model
+
+
+def _run_id(data: Mapping, params: Mapping, seed) -> str:
+    canonical = json.dumps({"data": data, "params": params, "seed": seed}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def run_experiment(recipe: Mapping, params: Mapping, *, seed: int | None) -> tuple[float, dict, object]:
+    """Run once and describe the run: returns ``(accuracy, record, model)``. See the module docstring."""
+    frame = make_data(recipe)
+    score, model = train_and_score(frame, params, seed)
+    data = {"generator": "make_customers", "recipe": dict(recipe), "sha256": data_fingerprint(frame)}
+    record = {
+        "run_id": _run_id(data, dict(params), seed),
+        "time_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "data": data,
+        "params": dict(params),
+        "seed": seed,
+        "environment": capture_environment(),
+        "metrics": {METRIC: score},
+    }
+    return score, record, model
+
+
+def repeated_scores(recipe: Mapping, params: Mapping, *, runs: int, seed: int | None) -> pd.DataFrame:
+    """The same experiment run ``runs`` times by "colleagues": ``[run, accuracy]``.
+
+    With ``seed=None`` each run draws fresh randomness; with a seed every run should agree exactly.
+    """
+    if runs < 2:
+        raise ReproducibilityError(f"comparing runs needs at least 2 of them, got {runs}")
+    frame = make_data(recipe)
+    label = "unpinned runs" if seed is None else "pinned runs"
+    scores = [train_and_score(frame, params, seed)[0] for _ in progress(range(runs), desc=label)]
+    return pd.DataFrame({"run": range(runs), METRIC: scores})
+
+
+def conclude_reproducibility(unpinned: Sequence[float], pinned: Sequence[float]) -> str:
+    """What the runs show: the spread without seeds, and whether pinned runs agree to the last digit.
+
+    >>> conclude_reproducibility([0.81, 0.83, 0.80], [0.82, 0.82]).startswith("Without pinned seeds, 3 runs")
+    True
+    """
+    unpinned, pinned = np.asarray(unpinned, float), np.asarray(pinned, float)
+    spread = float(unpinned.max() - unpinned.min())
+    if spread == 0:
+        first = (
+            f"Without pinned seeds, {len(unpinned)} runs happened to agree ({float(unpinned[0])!r}): "
+            "too few runs or too little randomness to see a spread at this profile — "
+            "agreement by luck is not reproducibility."
+        )
+    else:
+        first = (
+            f"Without pinned seeds, {len(unpinned)} runs of the same code on the same data range from "
+            f"{unpinned.min():.4f} to {unpinned.max():.4f} (a spread of {spread:.4f}, std {unpinned.std(ddof=1):.4f}):"
+            " a colleague re-running it cannot tell a change smaller than that spread from luck."
+        )
+    if np.all(pinned == pinned[0]):
+        second = f" With the seed pinned, all {len(pinned)} runs give {float(pinned[0])!r}, to the last digit."
+    else:
+        second = (
+            f" With the seed pinned, the runs still differ ({float(pinned.min())!r} to {float(pinned.max())!r}): "
+            "some randomness is not reached by the seed (threads, another estimator, the data)."
+        )
+    return first + second
+
+
+# ------------------------------------------------------------------------------------------- experiment log
+
+
+def log_run(path: str | os.PathLike, record: Mapping) -> Path:
+    """Append ``record`` as one JSON line to ``path`` (created with its folders if needed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+    return path
+
+
+def read_log(path: str | os.PathLike) -> list[dict]:
+    """Every record of a JSON-lines experiment log, oldest first; a broken line is named by its number."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReproducibilityError(f"no experiment log at {path}: run an experiment with log_run first")
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise ReproducibilityError(f"{path.name}, line {number}, is not valid JSON ({error.msg})") from None
+    return records
+
+
+def environment_differences(record: Mapping, now: Mapping | None = None) -> dict[str, tuple]:
+    """``{what: (logged, now)}`` for every version that differs between the record and this environment."""
+    now = now or capture_environment(list(record["environment"]["packages"]))
+    differences = {}
+    if record["environment"]["python"] != now["python"]:
+        differences["python"] = (record["environment"]["python"], now["python"])
+    for name, version in record["environment"]["packages"].items():
+        if now["packages"].get(name) != version:
+            differences[name] = (version, now["packages"].get(name))
+    return differences
+
+
+def recreate(record: Mapping) -> dict:
+    """Re-create a logged run from its record alone; returns the metrics the re-run measured.
+
+    The data is regenerated from its recipe and must hash to the logged SHA-256 (otherwise the data changed,
+    and no metric could be compared: :class:`ReproducibilityError`).
+    """
+    for key in ("data", "params", "seed", "metrics"):
+        if key not in record:
+            raise ReproducibilityError(f"the record lacks {key!r}: it cannot re-create the run")
+    frame = make_data(record["data"]["recipe"])
+    digest = data_fingerprint(frame)
+    if digest != record["data"]["sha256"]:
+        raise ReproducibilityError(
+            f"the data recipe {record['data']['recipe']} now gives data with SHA-256 {digest[:12]}..., "
+            f"not the logged {record['data']['sha256'][:12]}...: the data (or its generator) changed"
+        )
+    score, _ = train_and_score(frame, record["params"], record["seed"])
+    return {METRIC: score}
+
+
+def conclude_recreation(record: Mapping, recreated: Mapping, differences: Mapping | None = None) -> str:
+    """Whether the record alone re-created the reported metric, exactly.
+
+    >>> conclude_recreation({"metrics": {"accuracy": 0.8}}, {"accuracy": 0.8}, {})[:50]
+    'From the logged record alone, the re-run measured '
+    """
+    logged, again = float(record["metrics"][METRIC]), float(recreated[METRIC])
+    if logged == again:
+        sentence = f"From the logged record alone, the re-run measured {METRIC} {again!r}: exactly the reported number."
+        if differences:
+            sentence += f" (Library versions differ: {dict(differences)}; this time the result did not.)"
+        return sentence
+    cause = f" Library versions differ: {dict(differences)}." if differences else " No library version differs."
+    return (
+        f"The re-run measured {again!r} against the logged {logged!r} (a difference of {again - logged:+.2e})." + cause
+    )
+
+
+# ---------------------------------------------------------------------------------------------- model card
+
+
+def write_model_card(model, record: Mapping, folder: str | os.PathLike) -> Path:
+    """Write ``README.md``, a model card made with :mod:`skops.card`, into ``folder``; return its path.
+
+    Offline: no hub metadata is fetched. The card carries the record's metrics, parameters, data recipe and hash,
+    environment, and the code that re-creates the run.
+    """
+    from skops import card
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_card = card.Card(model, model_diagram=False)
+    data = record["data"]
+    model_card.add(
+        **{
+            "Model description": (
+                "Random forest that predicts churn from the course's customer table (`scalingml.datasets`). "
+                f"Run `{record['run_id']}`, logged at {record['time_utc']}."
+            ),
+            "Model description/Intended uses & limitations": (
+                "Teaching only: the data is synthetic (see `datasets/README.md`). Not for decisions about people."
+            ),
+            "Model description/Training Procedure": (
+                f"Data: `{data['generator']}(**{data['recipe']})`, SHA-256 `{data['sha256']}`. "
+                f"A stratified quarter held out; seed {record['seed']} for the split and the forest."
+            ),
+            "Model description/Training Procedure/Environment": ", ".join(
+                f"{name} {version}" for name, version in record["environment"]["packages"].items()
+            )
+            + f"; Python {record['environment']['python']}",
+            "How to Get Started with the Model": (
+                "Re-create the reported metric from the experiment log alone:\n\n"
+                "```python\nfrom scalingml.experiments.talent import reproducibility\n"
+                "record = reproducibility.read_log('experiments.jsonl')[-1]\n"
+                "reproducibility.recreate(record)\n```"
+            ),
+        }
+    )
+    model_card.add_metrics(**record["metrics"])
+    path = folder / "README.md"
+    model_card.save(path)
+    return path
