@@ -108,3 +108,18 @@ def test_released_exercise_runs_with_only_the_expected_errors(path):
     unexpected = set(names) - EXPECTED_RELEASE_ERRORS
     assert not unexpected, f"{path.name} raised {sorted(unexpected)}: only blank answers should fail"
     assert "NotImplementedError" in names
+
+
+def test_the_self_assessment_points_to_sections_that_exist():
+    """Lesson 04's learning path sends learners to lesson sections: each must be a heading of that lesson."""
+    from scalingml.experiments.talent import learning_path
+
+    for question in learning_path.QUESTIONS:
+        lesson = REPO / "course" / (question.lesson.replace(" ", "_") + ".ipynb")
+        assert lesson.is_file(), f"{question.id}: no lesson {lesson.name}"
+        number, title = question.section.split(" ", 1)
+        heading = f"## {number} · {title}"
+        headings = {
+            line for cell in read(lesson).cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
+        }
+        assert heading in headings, f"{question.id}: {lesson.name} has no section {heading!r}"
