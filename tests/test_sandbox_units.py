@@ -14,19 +14,27 @@ import psutil
 import pytest
 
 from scalingml import cells, course
-from scalingml.grading import execution, runner, sandbox
+from scalingml.grading import execution, protocol, runner, sandbox
 
 
 def test_the_sandbox_environment_keeps_no_secret_and_forces_grading_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("INSTRUCTOR_DB_PASSWORD", "hunter2")
     monkeypatch.setenv("SCALINGML_SCALE", "large")
-    limits = sandbox.Limits(cell_timeout=7, notebook_timeout=70, memory_mb=700, processes=17, file_mb=3)
-    env = sandbox.sandbox_environment(tmp_path, limits, hide=[tmp_path / "solutions"])
+    env = sandbox.sandbox_environment(tmp_path)
     assert "INSTRUCTOR_DB_PASSWORD" not in env and "hunter2" not in env.values()
     assert env["SCALINGML_SCALE"] == "ci" and env["NBGRADER_EXECUTION"] and env["HOME"] == str(tmp_path)
     assert env["OMP_NUM_THREADS"] == "1"
-    monkeypatch.setattr(os, "environ", env)
-    assert sandbox.configured_limits() == limits, "the limits travel through the environment unchanged"
+
+
+def test_a_runner_job_carries_its_limits_and_folders_unchanged(tmp_path):
+    limits = sandbox.Limits(cell_timeout=7, notebook_timeout=70, memory_mb=700, processes=17, file_mb=3)
+    job = protocol.RunnerJob(
+        notebook=str(tmp_path / "a.ipynb"), output=str(tmp_path / "out.ipynb"), cwd=str(tmp_path),
+        env=sandbox.sandbox_environment(tmp_path), limits=limits, hide=["/course"], expose=["/venv"],
+        max_output_bytes=1024,
+    )  # fmt: skip
+    again = protocol.RunnerJob.from_json(job.to_json())
+    assert again == job and again.limits == limits
 
 
 def test_limited_command_passes_every_limit_to_the_launcher():
@@ -84,9 +92,10 @@ def test_cells_that_never_ran_get_an_error_so_they_cannot_score():
 
 def test_runner_saves_the_notebook_and_its_status_without_partial_files(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    runner.save(notebook, tmp_path / "out.ipynb", {"stopped": None})
+    runner.save(notebook, tmp_path / "out.ipynb", protocol.RunnerStatus(executed=[0], isolation="limits only"))
     assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].source == "x = 1"
-    assert (tmp_path / "out.status.json").read_text() == '{"stopped": null}'
+    status = protocol.RunnerStatus.from_json((tmp_path / "out.status.json").read_text())
+    assert status.executed == [0] and status.stopped is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ipynb", "out.status.json"]
 
 

@@ -27,6 +27,7 @@ import nbformat
 
 from scalingml import cells
 from scalingml.grading import sandbox
+from scalingml.grading.protocol import RunnerJob, RunnerStatus
 
 #: Seconds the runner gets beyond the notebook limit to start and stop its kernel.
 STARTUP_GRACE = 30
@@ -86,7 +87,7 @@ class Runner:
         self.replies: queue.Queue = queue.Queue()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the runner's whole life)
 
-    def _start(self, env: dict[str, str], cwd: Path) -> None:
+    def _start(self, env: dict[str, str], cwd: str) -> None:
         self.log.seek(0)
         self.log.truncate()
         self.process = subprocess.Popen(
@@ -109,12 +110,12 @@ class Runner:
                 replies.put(json.loads(line[len(REPLY) :]))
         replies.put({"ok": False, "error": f"the runner exited (code {process.wait()})"})
 
-    def run(self, job: dict, env: dict[str, str], cwd: Path, timeout: float) -> tuple[str | None, str | None]:
+    def run(self, job: RunnerJob, timeout: float) -> tuple[str | None, str | None]:
         """Run one job; return (why it was stopped, why the runner failed), each None if all went well."""
         if self.process is None or self.process.poll() is not None:
-            self._start(env, cwd)
+            self._start(job.env, job.cwd)
         try:
-            self.process.stdin.write(json.dumps({**job, "env": env, "cwd": str(cwd)}) + "\n")
+            self.process.stdin.write(job.to_json() + "\n")
             self.process.stdin.flush()
             reply = self.replies.get(timeout=timeout)
         except queue.Empty:
@@ -166,16 +167,19 @@ def run_notebook(
             target.write_bytes(content)
         (work / name).write_text(notebook_json, encoding="utf-8")
         output = result / name
-        hidden = [*hide, str(job.parent), str(Path.home())]
-        env = sandbox.sandbox_environment(work, limits, hide=hidden, expose=sandbox.readable_paths())
+        runner_job = RunnerJob(
+            notebook=str(work / name),
+            output=str(output),
+            cwd=str(work),
+            env=sandbox.sandbox_environment(work),
+            limits=limits,
+            hide=[*map(str, hide), str(job.parent), str(Path.home())],
+            expose=[str(p) for p in sandbox.readable_paths()],
+            max_output_bytes=MAX_OUTPUT_KB * 1024,
+        )
         own = runner_process or Runner()
         try:
-            stopped, failure = own.run(
-                {"notebook": str(work / name), "output": str(output), "max_output_bytes": MAX_OUTPUT_KB * 1024},
-                env,
-                work,
-                limits.notebook_timeout + STARTUP_GRACE,
-            )
+            stopped, failure = own.run(runner_job, limits.notebook_timeout + STARTUP_GRACE)
         finally:
             if runner_process is None:
                 own.close()
@@ -188,20 +192,20 @@ def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str
     status_path = output.with_suffix(".status.json")
     if output.is_file() and status_path.is_file():
         notebook = nbformat.read(output, as_version=4)
-        status = json.loads(status_path.read_text())
+        status = RunnerStatus.from_json(status_path.read_text())
     else:
         notebook = nbformat.reads(notebook_json, as_version=4)
-        status = {"executed": [], "stopped": None, "isolation": sandbox.isolation(), "truncated": []}
-    stopped = stopped or status.get("stopped") or (f"the runner failed: {failure}" if failure else None)
-    executed = set(status["executed"])
+        status = RunnerStatus(isolation=sandbox.isolation())
+    stopped = stopped or status.stopped or (f"the runner failed: {failure}" if failure else None)
+    executed = set(status.executed)
     if stopped:
         mark_unexecuted(notebook, executed, stopped)
     return Execution(
         nbformat.writes(notebook),
         stopped,
-        status["isolation"],
+        status.isolation,
         seconds,
-        status.get("truncated", []),
-        status.get("timed_out", []),
-        status.get("tampering", []),
+        status.truncated,
+        status.timed_out,
+        status.tampering,
     )

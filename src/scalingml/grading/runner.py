@@ -36,6 +36,7 @@ from nbclient.util import run_sync  # noqa: E402
 from scalingml import cells  # noqa: E402
 from scalingml.grading import sandbox  # noqa: E402
 from scalingml.grading.execution import REPLY  # noqa: E402
+from scalingml.grading.protocol import RunnerJob, RunnerStatus  # noqa: E402
 
 TIMEOUT_ERROR = {
     "ename": "CellTimeoutError",
@@ -100,9 +101,9 @@ class ProcessWatchdog(threading.Thread):
         self._stop_event.set()
 
 
-def save(notebook, output: Path, status: dict) -> None:
+def save(notebook, output: Path, status: RunnerStatus) -> None:
     """Write the notebook and its status next to each other, each atomically."""
-    for path, text in ((output, nbformat.writes(notebook)), (output.with_suffix(".status.json"), json.dumps(status))):
+    for path, text in ((output, nbformat.writes(notebook)), (output.with_suffix(".status.json"), status.to_json())):
         partial = path.with_name(path.name + ".partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
@@ -146,23 +147,27 @@ class KernelGuard:
         self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['after_test']).after_test({name!r})")
 
 
-def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_output_bytes: int) -> dict:
-    """Execute every code cell of ``notebook_path`` in the sandboxed kernel; return the status."""
+def execute(job: RunnerJob) -> RunnerStatus:
+    """Execute every code cell of the job's notebook in a sandboxed kernel; return the status."""
+    notebook_path, output, limits = Path(job.notebook), Path(job.output), job.limits
     notebook = nbformat.read(notebook_path, as_version=4)
+    kernel_manager = sandbox.SandboxedKernelManager(
+        scratch=Path(job.cwd), limits=limits, hide=job.hide, expose=job.expose, kernel_name="python3"
+    )
     client = CappedClient(
         notebook,
+        km=kernel_manager,
         timeout=limits.cell_timeout,
         allow_errors=True,
         kernel_name="python3",
         interrupt_on_timeout=True,
         error_on_timeout=TIMEOUT_ERROR,
         iopub_timeout=4,
-        kernel_manager_class=sandbox.SandboxedKernelManager,
         shutdown_kernel="immediate",
-        max_output_bytes=max_output_bytes,
+        max_output_bytes=job.max_output_bytes,
         resources={"metadata": {"path": str(notebook_path.parent)}},
     )
-    status = {"executed": [], "stopped": None, "isolation": sandbox.isolation(), "truncated": [], "tampering": []}
+    status = RunnerStatus(isolation=sandbox.isolation())
     save(notebook, output, status)
     watchdog, pid = None, None
     with client.setup_kernel():
@@ -176,7 +181,7 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
             if cell.cell_type != "code":
                 continue
             if time.monotonic() - begun > limits.notebook_timeout:
-                status["stopped"] = f"the notebook ran past its {limits.notebook_timeout} s wall limit"
+                status.stopped = f"the notebook ran past its {limits.notebook_timeout} s wall limit"
                 break
             test = cells.is_autograded_test(cell)
             name = cells.nbgrader_metadata(cell).get("grade_id", f"cell {index}")
@@ -190,14 +195,14 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
                 if test:
                     guard.after_test(name)
             except DeadKernelError:
-                status["stopped"] = (
+                status.stopped = (
                     f"the kernel was ended in cell {index}: it started more than {limits.processes} processes"
                     if watchdog and watchdog.tripped
                     else f"the kernel died in cell {index} (out of memory, a crash, or the code exited the kernel)"
                 )
                 break
             if time.monotonic() - started >= limits.cell_timeout:
-                status["timed_out"] = [*status.get("timed_out", []), index]
+                status.timed_out.append(index)
                 cell.outputs.append(
                     nbformat.v4.new_output(
                         "stream",
@@ -205,9 +210,9 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
                         text=f"[interrupted: the cell ran past the {limits.cell_timeout} s per-cell limit]\n",
                     )
                 )
-            status["executed"].append(index)
-            status["truncated"] = sorted(client.truncated)
-            status["tampering"] = list(dict.fromkeys(guard.notes))
+            status.executed.append(index)
+            status.truncated = sorted(client.truncated)
+            status.tampering = list(dict.fromkeys(guard.notes))
             save(notebook, output, status)
         if watchdog:
             watchdog.stop()
@@ -220,17 +225,17 @@ def execute(notebook_path: Path, output: Path, limits: sandbox.Limits, max_outpu
 def serve() -> int:
     """Execute notebooks one after another, one JSON job per stdin line; reply on stdout.
 
-    A job gives ``notebook``, ``output``, ``cwd``, ``env`` (the sandbox environment,
-    which replaces this process's) and ``max_output_bytes``. Saves a Python start and
-    imports per notebook; the parent replaces the process after any failure.
+    Each line is a :class:`~scalingml.grading.protocol.RunnerJob`; its ``env`` (the sandbox
+    environment) replaces this process's. Saves a Python start and imports per notebook;
+    the parent replaces the process after any failure.
     """
     for line in sys.stdin:
-        job = json.loads(line)
+        job = RunnerJob.from_json(line)
         os.environ.clear()
-        os.environ.update(job["env"])
-        os.chdir(job["cwd"])
+        os.environ.update(job.env)
+        os.chdir(job.cwd)
         try:
-            execute(Path(job["notebook"]), Path(job["output"]), sandbox.configured_limits(), job["max_output_bytes"])
+            execute(job)
             reply = {"ok": True}
         except Exception as exc:  # reported to the parent, which records it for this submission
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

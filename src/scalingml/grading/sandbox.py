@@ -32,7 +32,6 @@ from jupyter_client.manager import AsyncKernelManager
 
 from scalingml import scale
 
-ENV_PREFIX = "SCALINGML_SANDBOX_"
 #: Seconds a graded cell may run: nbgrader's own default, used by `scalingml grade`, `check` and nbgrader_config.py.
 CELL_TIMEOUT = 30
 
@@ -168,14 +167,13 @@ def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), e
     return args
 
 
-def sandbox_environment(
-    scratch: Path, limits: Limits, *, hide: list[Path] = (), expose: list[Path] = ()
-) -> dict[str, str]:
-    """The environment for a runner process: only what a kernel needs, plus the sandbox settings.
+def sandbox_environment(scratch: Path) -> dict[str, str]:
+    """The environment for a runner process and its kernel: only what a kernel needs.
 
     Nothing else of the instructor's environment (tokens, database passwords) reaches
     the learner's code. Scale and thread settings make grading use the ``ci`` profile
-    and one core per submission.
+    and one core per submission. The sandbox settings themselves travel in the job
+    (:class:`scalingml.grading.protocol.RunnerJob`), not here.
     """
     kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS") if key in os.environ}
     return {
@@ -187,30 +185,7 @@ def sandbox_environment(
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
         **{name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
-        ENV_PREFIX + "SCRATCH": str(scratch),
-        ENV_PREFIX + "LIMITS": ",".join(
-            str(v)
-            for v in (limits.cell_timeout, limits.notebook_timeout, limits.memory_mb, limits.processes, limits.file_mb)
-        ),
-        ENV_PREFIX + "HIDE": os.pathsep.join(str(p) for p in hide),
-        ENV_PREFIX + "EXPOSE": os.pathsep.join(str(p) for p in expose),
     }
-
-
-def configured_limits() -> Limits:
-    """The limits :func:`sandbox_environment` put in this process's environment."""
-    cell, notebook, memory_mb, processes, file_mb = (int(v) for v in os.environ[ENV_PREFIX + "LIMITS"].split(","))
-    return Limits(
-        cell_timeout=cell, notebook_timeout=notebook, memory_mb=memory_mb, processes=processes, file_mb=file_mb
-    )
-
-
-def _configured() -> tuple[Path, Limits, list[Path], list[Path]]:
-    scratch = os.environ.get(ENV_PREFIX + "SCRATCH")
-    if not scratch:
-        raise RuntimeError("SandboxedKernelManager runs only in a process started with sandbox_environment()")
-    split = lambda key: [Path(p) for p in os.environ.get(ENV_PREFIX + key, "").split(os.pathsep) if p]  # noqa: E731
-    return Path(scratch), configured_limits(), split("HIDE"), split("EXPOSE")
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -220,14 +195,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     (``ipc`` transport) kept in the scratch folder.
     """
 
-    def __init__(self, **kwargs):
-        scratch, _, _, _ = _configured()
+    def __init__(self, *, scratch: Path, limits: Limits, hide: list[Path] = (), expose: list[Path] = (), **kwargs):
+        self.scratch, self.limits = Path(scratch), limits
+        self.hidden, self.exposed = [Path(p) for p in hide], [Path(p) for p in expose]
         if bwrap_path():
             kwargs.setdefault("transport", "ipc")
             # relative to the scratch folder, the working directory of both ends: a unix
             # socket path must stay under 108 bytes, and temp paths can be longer
             kwargs.setdefault("ip", ".kernel-ipc")
-            kwargs.setdefault("connection_file", str(scratch / ".kernel-connection.json"))
+            kwargs.setdefault("connection_file", str(self.scratch / ".kernel-connection.json"))
         super().__init__(**kwargs)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
@@ -242,11 +218,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        command = super().format_kernel_cmd(extra_arguments)
-        scratch, limits, hide, expose = _configured()
-        command = limited_command(command, limits)
+        command = limited_command(super().format_kernel_cmd(extra_arguments), self.limits)
         if bwrap_path():
-            command = bwrap_command(command, scratch, hide=hide, expose=expose)
+            command = bwrap_command(command, self.scratch, hide=self.hidden, expose=self.exposed)
         return command
 
 
