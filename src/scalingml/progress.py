@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from tqdm.auto import tqdm
 
 T = TypeVar("T")
+#: Set to 0 (or false, no, off) to silence every progress bar.
+ENV_VAR = "SCALINGML_PROGRESS"
 
 
 def progress(items: Iterable[T], *, desc: str = "", disable: bool = False, **kwargs: Any) -> Iterable[T]:
@@ -20,5 +22,5 @@ def progress(items: Iterable[T], *, desc: str = "", disable: bool = False, **kwa
     >>> list(progress([1, 2, 3], disable=True))
     [1, 2, 3]
     """
-    silenced = os.environ.get("SCALINGML_PROGRESS", "1").strip() in {"0", "false", "no", "off"}
+    silenced = os.environ.get(ENV_VAR, "1").strip() in {"0", "false", "no", "off"}
     return tqdm(items, desc=desc, disable=disable or silenced, leave=False, **kwargs)

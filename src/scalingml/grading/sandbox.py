@@ -30,7 +30,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from scalingml import scale
+from scalingml import progress, scale
 
 #: Seconds a graded cell may run: nbgrader's own default, used by `scalingml grade`, `check` and nbgrader_config.py.
 CELL_TIMEOUT = 30
@@ -175,13 +175,16 @@ def sandbox_environment(scratch: Path) -> dict[str, str]:
     and one core per submission. The sandbox settings themselves travel in the job
     (:class:`scalingml.grading.protocol.RunnerJob`), not here.
     """
-    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TZ", "SCALINGML_DATASETS") if key in os.environ}
+    from scalingml.datasets import shipped  # here: the runner process need not import pandas
+
+    passed_on = ("PATH", "LANG", "LC_ALL", "TZ", shipped.DATA_DIR_ENV_VAR)
+    kept = {key: os.environ[key] for key in passed_on if key in os.environ}
     return {
         **kept,
         "HOME": str(scratch),
         scale.AUTOGRADING_ENV_VAR: "autograde",
         scale.ENV_VAR: "ci",
-        "SCALINGML_PROGRESS": "0",
+        progress.ENV_VAR: "0",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
         **{name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
