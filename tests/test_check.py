@@ -116,3 +116,35 @@ def test_skipping_the_slow_optional_import_keeps_notebook_validation_working():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_an_answer_cells_own_error_is_reported_not_the_name_error_below_it(tmp_path):
+    broken = check.check_notebook(with_q1(tmp_path / "a", "churn_rate = (0.3"), FAST)
+    reason = results(broken).loc["q1_tests", "reason"]
+    assert "q1_answer failed first" in reason and "SyntaxError" in reason, reason
+    missing = check.check_notebook(with_q1(tmp_path / "b", "churn_rate = float(open('no-such.csv').read())"), FAST)
+    assert "FileNotFoundError" in results(missing).loc["q1_tests", "reason"]
+
+
+def test_deleted_or_emptied_test_cells_are_run_from_the_release_and_said(tmp_path):
+    import nbformat
+
+    wrong = with_q1(tmp_path / "a", "churn_rate = 0.5")  # a fraction, so the visible tests pass; the value is wrong
+    notebook = nbformat.read(wrong, as_version=4)
+    tests = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q1_tests")
+    tests.source = "pass"
+    nbformat.write(notebook, wrong)
+    report = check.check_notebook(wrong, FAST)
+    assert any("q1_tests was edited" in note for note in report.notes)
+    assert results(report).loc["q1_tests", "passed"], "the release's visible tests ran (0.5 passes them)"
+
+    notebook.cells = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "q2_tests"]
+    nbformat.write(notebook, wrong)
+    report = check.check_notebook(wrong, FAST)
+    assert any("q2_tests was deleted" in note for note in report.notes)
+    assert set(results(report).index) == {"q1_tests", "q2_tests"} and report.score == (3.0, 3.0)
+
+
+def test_the_solution_with_its_hidden_tests_is_not_called_edited():
+    report = check.check_notebook(SOLUTION, FAST)
+    assert report.passed and not [note for note in report.notes if "edited" in note or "deleted" in note]

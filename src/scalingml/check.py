@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import cells, submissions
+from scalingml import cells, course, submissions
 from scalingml.errors import ScalingmlError
 from scalingml.grading import execution, sandbox
 
@@ -72,13 +72,82 @@ def _error(cell) -> str | None:
     return f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")[:200]
 
 
+HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
+
+
+def released_version(path: Path, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+    """The release this notebook was started from, in the course's ``exercises/``: the one sharing the most
+    read-only cells (question texts, setup) with it, whatever the file is called; None when none does."""
+    try:
+        root = course.root(path.parent)
+    except course.CourseNotFoundError:
+        return None
+    mine = {(cells.nbgrader_metadata(c).get("grade_id"), c.source) for c in notebook.cells}
+    best, best_shared = None, 0
+    for candidate in sorted((root / course.RELEASE_DIR).glob("*/*.ipynb")):
+        release = nbformat.read(candidate, as_version=4)
+        locked = {
+            (cells.nbgrader_metadata(c)["grade_id"], c.source)
+            for c in release.cells
+            if cells.nbgrader_metadata(c).get("locked") and not cells.is_autograded_test(c)
+        }
+        shared = len(locked & mine)
+        if shared > best_shared:
+            best, best_shared = release, shared
+    return best
+
+
+def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
+    """Put back the release's test cells where they were deleted or edited, as the grader does; say which."""
+    notes = []
+    by_id = {cells.nbgrader_metadata(cell).get("grade_id"): cell for cell in notebook.cells}
+    previous = None
+    for reference in release.cells:
+        grade_id = cells.nbgrader_metadata(reference).get("grade_id")
+        if not cells.is_autograded_test(reference):
+            previous = by_id.get(grade_id, previous)
+            continue
+        mine = by_id.get(grade_id)
+        if mine is None:
+            position = notebook.cells.index(previous) + 1 if previous is not None else len(notebook.cells)
+            mine = nbformat.v4.new_code_cell(reference.source, metadata=reference.metadata)
+            notebook.cells.insert(position, mine)
+            notes.append(f"{grade_id} was deleted: the release's tests ran in its place (as when graded)")
+        elif mine.source.split(HIDDEN_TESTS)[0].rstrip() != reference.source.rstrip() or cells.nbgrader_metadata(
+            mine
+        ).get("points") != cells.nbgrader_metadata(reference).get("points"):
+            mine.source, mine.metadata = reference.source, reference.metadata
+            notes.append(f"{grade_id} was edited: the release's tests ran instead (as when graded)")
+        previous = mine
+    return notes
+
+
+def _answer_error(executed: nbformat.NotebookNode, test_index: int) -> str | None:
+    """The error of the answer cell(s) a failing test cell depends on: the cells since the previous test."""
+    for index in range(test_index - 1, -1, -1):
+        cell = executed.cells[index]
+        if cells.is_autograded_test(cell):
+            return None
+        meta = cells.nbgrader_metadata(cell)
+        error = cells.first_error(cell)
+        if meta.get("solution") and error is not None:
+            if error.get("ename") == "NotImplementedError":
+                return f"not answered yet: answer cell {meta.get('grade_id')} still raises NotImplementedError"
+            message = f"{error.get('ename')}: {error.get('evalue', '')}".strip().rstrip(":")[:160]
+            return f"your answer cell {meta.get('grade_id')} failed first ({message}); fix it, then run the test again"
+    return None
+
+
 def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None) -> CheckReport:
     """Execute a scratch copy of ``path`` (and the files beside it) in the sandbox; report every test cell.
 
-    The notebook's folder is hidden from the kernel: it works only on the copy.
+    The notebook's folder is hidden from the kernel: it works only on the copy. Test cells that were
+    deleted or edited are replaced by the release's (as the grader replaces them), with a note.
     """
     path, limits = Path(path), limits or sandbox.Limits()
     notebook = read_notebook(path)
+    release = released_version(path, notebook)
+    restored = restore_tests(notebook, release) if release is not None else []
     tests = _graded_tests(notebook)
     if not tests:
         raise CheckError(f"{path} has no graded test cells: is it an assignment notebook from exercises/?")
@@ -97,15 +166,25 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
     rows = []
     for index, meta in tests:
         error = _error(executed.cells[index])
+        reason = "ok" if error is None else (_answer_error(executed, index) or error)
+        if reason.startswith("NotImplementedError"):
+            reason = "not answered yet: the answer still raises NotImplementedError"
         rows.append(
             {
                 "question": meta.get("grade_id", f"cell {index}"),
                 "points": float(meta.get("points", 0)),
                 "passed": error is None,
-                "reason": error or "ok",
+                "reason": reason,
             }
         )
     notes = [
+        *restored,
+        *(
+            []
+            if release is not None
+            else ["no released copy of this assignment was found: its test cells were not compared with the release"]
+        ),
+    ] + [
         f"cell {index} ran past the {limits.cell_timeout} s per-cell limit and was interrupted"
         for index in result.timed_out
     ]
