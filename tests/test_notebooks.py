@@ -1,6 +1,7 @@
 """Course notebooks: stored clean, laid out by the conventions, released exercises current and runnable.
 
-course/ and solutions/ are executed top to bottom by nbmake (`--nbmake`, see pyproject).
+course/ is executed top to bottom by nbmake (`--nbmake`, see pyproject); solutions/ by the grading
+round trip (test_grading.py), which also proves they earn full marks.
 """
 
 import filecmp
