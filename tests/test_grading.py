@@ -6,11 +6,24 @@ solution, the blank release, and every wrong-answer fixture as a student.
 
 import re
 
+import nbformat
 import pytest
 
 from scalingml import grading
-from tests.notebook_tools import REPO, assignment_names, graded_test_cells, grader, read, scratch_copy, with_answer
+from tests.notebook_tools import (
+    REPO,
+    assignment_names,
+    error_names,
+    graded_test_cells,
+    grader,
+    read,
+    scratch_copy,
+    with_answer,
+)
 from tests.wrong_answers import WRONG_ANSWERS
+
+#: What a blank release may raise: unanswered cells and the tests that depend on them.
+EXPECTED_RELEASE_ERRORS = {"NotImplementedError", "AssertionError", "NameError"}
 
 
 def solution_path(name):
@@ -61,6 +74,10 @@ def test_solution_full_marks_blank_zero_and_every_wrong_answer_loses_points(name
             assert frame.loc[question, "score"] < frame.loc[question, "max_score"], f"{case.name}: kept {question}"
         for question in case.keeps:
             assert frame.loc[question, "score"] == frame.loc[question, "max_score"], f"{case.name}: lost {question}"
+    # the blank release fails only where a learner has not answered yet
+    blank_run = nbformat.read(tmp_path / "course" / "grading" / "autograded" / "blank" / name / f"{name}.ipynb", 4)
+    unexpected = set(error_names(blank_run)) - EXPECTED_RELEASE_ERRORS
+    assert "NotImplementedError" in error_names(blank_run) and not unexpected, f"the blank release raised {unexpected}"
     statuses = report.statuses.set_index("student")["status"]
     assert (statuses == grading.GRADED).all(), report.format()
 
