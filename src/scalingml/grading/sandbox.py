@@ -67,27 +67,17 @@ class Limits:
     file_mb: int = 64
 
 
+#: bubblewrap arguments: the whole system read-only, with fresh /dev and /proc.
+SYSTEM_READ_ONLY = ("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc")
+
+
 @functools.lru_cache(maxsize=1)
 def bwrap_path() -> str | None:
     """The ``bwrap`` executable if it exists *and* can create the namespaces we need here."""
     path = shutil.which("bwrap")
     if not path:
         return None
-    probe = [
-        path,
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--unshare-net",
-        "--unshare-pid",
-        "--die-with-parent",
-        "--",
-        "true",
-    ]
+    probe = [path, *SYSTEM_READ_ONLY, "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "true"]
     try:
         ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
@@ -126,19 +116,9 @@ def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), e
     """
     args = [
         bwrap_path() or "bwrap",
-        "--die-with-parent",
-        "--unshare-pid",
-        "--unshare-net",
-        "--unshare-ipc",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--tmpfs",
-        "/tmp",
+        *("--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc"),
+        *SYSTEM_READ_ONLY,
+        *("--tmpfs", "/tmp"),
     ]
     for path in map(Path, hide):
         if path.is_dir():
