@@ -111,7 +111,7 @@ def test_counterfactual_flips_the_decision_with_actionable_features_only(data, f
     )
     for feature, (before, after) in result.changes.items():
         assert np.sign(after - before) == PEOPLE_ACTIONABLE[feature], f"{feature} moved the wrong way"
-    assert "stay as they are" in transparency.conclude_counterfactual(result)
+    assert "stays as it is" in transparency.conclude_counterfactual(result)
     assert "on this grid" in transparency.conclude_counterfactual(result)
 
 

@@ -313,8 +313,8 @@ def conclude_counterfactual(result: Counterfactual) -> str:
     return (
         f"Out of {result.candidates} actionable combinations on this grid, the cheapest that the model approves "
         f"changes {what} "
-        f"(approval probability {result.probability_before:.2f} -> {result.probability_after:.2f}); age, gender, "
-        "group and district stay as they are."
+        f"(approval probability {result.probability_before:.2f} -> {result.probability_after:.2f}); every other "
+        "feature (age, district) stays as it is."
     )
 
 
