@@ -144,6 +144,16 @@ def test_k_anonymity_conclusions_cover_each_branch():
     assert "within the noise" in costly and "costs 0.100" in costly and "proxy for the group" in costly
     free = privacy.conclude_k_anonymity(three, bare(0.79, 0.02), k=5)
     assert "little signal" in free and "(rung 2)" in free
+    paired = bare(0.79, 0.02).assign(auc_change_se=[0.0, 0.002, 0.002])  # same test rows: a smaller noise
+    sentence = privacy.conclude_k_anonymity(three, paired, k=5)
+    assert "lost 0.010" in sentence and "costs 0.010" in sentence
+
+
+def test_paired_auc_standard_error_is_smaller_than_the_unpaired_one(people):
+    utility = privacy.generalisation_utility(people, [0, 4])
+    assert utility["auc_change_se"].iloc[0] == 0.0
+    unpaired = math.hypot(*utility["auc_se"])
+    assert 0 < utility["auc_change_se"].iloc[1] < unpaired
 
 
 def test_the_last_rung_suppresses_everything_and_the_model_still_fits(people):
