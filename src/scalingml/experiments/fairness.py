@@ -543,8 +543,8 @@ def conclude_impossibility(label_rates: pd.Series, frame: pd.DataFrame) -> str:
             sentence += ", but the error rates stayed unequal once the selection rates were equal within noise."
         elif unequal:
             sentence += (
-                "; the error rates stayed unequal, but parity itself was not established beyond noise, so the "
-                "conflict is not demonstrated at this size."
+                "; the error rates stayed unequal, but parity was not established beyond noise for every method, so "
+                "the conflict is not demonstrated at this size."
             )
         else:
             sentence += "; the remaining error-rate gap is within noise at this size."
