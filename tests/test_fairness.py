@@ -7,6 +7,7 @@ import pytest
 from scalingml.datasets import PLANTED_BIAS, make_people
 from scalingml.errors import ScalingmlError
 from scalingml.experiments import fairness
+from scalingml.experiments.features import people_features
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +141,50 @@ def test_mitigation_narrows_the_selection_gap(mitigation):
     assert set(mitigation.columns) >= {"accuracy", "accuracy_se", "dp_difference", "dp_se", "eo_difference", "seconds"}
     sentences = fairness.conclude_mitigation(mitigation)
     assert len(sentences) == 2 and all("accuracy" in s for s in sentences)
+    mitigated = mitigation.iloc[1:]
+    assert (mitigated["accuracy_paid_se"] < np.hypot(mitigated["accuracy_se"], base.accuracy_se)).all(), (
+        "the paired bootstrap uses that both methods are scored on the same rows"
+    )
+
+
+def test_paired_bootstrap_is_zero_for_identical_decisions_and_grows_with_disagreement():
+    rng = np.random.default_rng(0)
+    y, groups = rng.integers(0, 2, 400), rng.choice(["a", "b"], 400)
+    same = fairness.paired_bootstrap(y, y, y, groups)
+    assert same == {"accuracy_paid_se": 0.0, "gap_closed_se": 0.0}
+    few, many = y.copy(), y.copy()
+    few[:10], many[:200] = 1 - few[:10], 1 - many[:200]
+    assert (
+        0
+        < fairness.paired_bootstrap(y, y, few, groups)["accuracy_paid_se"]
+        < (fairness.paired_bootstrap(y, y, many, groups)["accuracy_paid_se"])
+    )
+
+
+def test_randomised_mitigators_can_decide_identical_applicants_differently(split):
+    train, test = split
+    frame, models = fairness.mitigation_experiment(train, test, max_iter=20)
+    X_test, y_test = people_features(test)
+    groups = test["ethnic_group"].astype(str)
+    spread = fairness.randomised_decisions(models, X_test, groups, y_test, seeds=range(3))
+    assert spread["method"].tolist() == ["ThresholdOptimizer", "ExponentiatedGradient"]
+    assert spread["share_changing"].between(0, 1).all() and (spread["dp_min"] <= spread["dp_max"]).all()
+    assert (spread["seeds"] == 3).all()
+
+
+def test_randomised_conclusions_cover_each_branch():
+    frame = pd.DataFrame(
+        {
+            "method": ["A", "B"],
+            "seeds": [5, 5],
+            "share_changing": [0.05, 0.0],
+            "dp_min": [0.01, 0.02],
+            "dp_max": [0.04, 0.02],
+        }
+    )
+    changing, stable = fairness.conclude_randomised(frame)
+    assert "5.0% of the test applicants" in changing and "two identical applicants" in changing
+    assert "the same decisions under all 5 seeds" in stable
 
 
 def _mitigation_frame(dp, acc, se=0.01):
@@ -157,6 +202,14 @@ def _mitigation_frame(dp, acc, se=0.01):
     )
 
 
+def test_mitigation_conclusions_use_the_paired_noise_when_given():
+    frame = _mitigation_frame([0.2, 0.17], [0.72, 0.70], se=0.05)
+    (unpaired,) = fairness.conclude_mitigation(frame)
+    assert "no accuracy cost beyond the noise" in unpaired
+    (paired,) = fairness.conclude_mitigation(frame.assign(accuracy_paid_se=[0, 0.005], gap_closed_se=[0, 0.01]))
+    assert "for 0.020 accuracy" in paired and "closed 0.030" in paired
+
+
 def test_mitigation_conclusions_cover_each_branch():
     (real,) = fairness.conclude_mitigation(_mitigation_frame([0.2, 0.02], [0.72, 0.65]))
     assert "closed 0.180" in real and "for 0.070 accuracy" in real
@@ -172,12 +225,20 @@ def test_impossibility_conclusions_cover_each_branch():
     assert "nearly equal" in fairness.conclude_impossibility(pd.Series({"A": 0.5, "B": 0.51}), frame)
     wider = frame.assign(eo_difference=[0.05, 0.3])
     assert "beyond the noise" in fairness.conclude_impossibility(rates, wider)
-    assert "not reached alongside" in fairness.conclude_impossibility(rates, frame)
+    sentence = fairness.conclude_impossibility(rates, frame)
+    assert "uninformative (TPR = FPR)" in sentence and "perfect model would break parity" in sentence
+    assert "stayed unequal once the selection rates were equal" in sentence
+    unclosed = frame.assign(dp_difference=[0.2, 0.15], dp_se=[0.05, 0.05])
+    assert "parity was not established beyond noise for every method" in fairness.conclude_impossibility(
+        rates, unclosed
+    )
+    paired = frame.assign(gap_closed=[0.0, 0.2], gap_closed_se=[0.0, 0.2])  # parity not beyond paired noise
+    assert "parity was not established beyond noise for every method" in fairness.conclude_impossibility(rates, paired)
     assert "within noise" in fairness.conclude_impossibility(rates, frame.assign(eo_difference=[0.01, 0.01]))
 
 
 def test_planted_bias_conclusions_cover_each_branch():
-    assert "recovers the documented bias" in fairness.conclude_planted_bias(-0.95, 0.05, 1.0)
+    assert "a correctly specified model recovers the documented bias" in fairness.conclude_planted_bias(-0.95, 0.05, 1)
     assert "differs from the documented" in fairness.conclude_planted_bias(-0.5, 0.05, 1.0)
     assert "no bias is measurable" in fairness.conclude_planted_bias(-0.05, 0.05, 1.0)
 

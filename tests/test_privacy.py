@@ -138,6 +138,51 @@ def test_k_anonymity_conclusions_cover_each_branch():
     assert "No rung" in privacy.conclude_k_anonymity(ladder, utility(0.79, 0.02), k=50)
     unmeasured = privacy.conclude_k_anonymity(ladder, utility(0.79, 0.02).iloc[:1], k=5)
     assert unmeasured.endswith("k = 6).") and "AUC" not in unmeasured
+    three = pd.concat([ladder, pd.DataFrame({"rung": [2], "release": ["none"], "k": [100], "unique_share": [0.0]})])
+    bare = lambda auc2, se: pd.DataFrame({"rung": [0, 1, 2], "auc": [0.80, 0.79, auc2], "auc_se": [se] * 3})  # noqa: E731
+    costly = privacy.conclude_k_anonymity(three, bare(0.70, 0.01), k=5)
+    assert "within the noise" in costly and "costs 0.100" in costly and "proxy for the group" in costly
+    free = privacy.conclude_k_anonymity(three, bare(0.79, 0.02), k=5)
+    assert "little signal" in free and "(rung 2)" in free
+    paired = bare(0.79, 0.02).assign(auc_change_se=[0.0, 0.002, 0.002])  # same test rows: a smaller noise
+    sentence = privacy.conclude_k_anonymity(three, paired, k=5)
+    assert "lost 0.010" in sentence and "costs 0.010" in sentence
+
+
+def test_paired_auc_standard_error_is_smaller_than_the_unpaired_one(people):
+    utility = privacy.generalisation_utility(people, [0, 4])
+    assert utility["auc_change_se"].iloc[0] == 0.0
+    unpaired = math.hypot(*utility["auc_se"])
+    assert 0 < utility["auc_change_se"].iloc[1] < unpaired
+
+
+def test_the_last_rung_suppresses_everything_and_the_model_still_fits(people):
+    last = privacy.GENERALISATION_LADDER[-1]
+    released = privacy.generalise(people.head(50), last)
+    assert set(released["birth_year"]) == {"*"} and set(released["gender"]) == {"*"}
+    assert last.describe() == "no postcode, no birth year, no gender"
+    utility = privacy.generalisation_utility(people, [0, len(privacy.GENERALISATION_LADDER) - 1])
+    assert utility["auc"].between(0.5, 1).all()
+
+
+def test_rare_values_conclusion_names_the_value_that_held_k_down():
+    frame = pd.DataFrame(
+        {
+            "postcode": ["11111", "11112", "11113", "11114", "11115", "22221", "22222", "22223", "22224", "22225"],
+            "birth_year": [1980] * 10,
+            "gender": ["f", "f", "f", "f", "f", "m", "m", "m", "m", "x"],
+        }
+    )
+    assert privacy.smallest_class(frame, ["gender"]) == {"gender": "x"}
+    ladder = privacy.generalisation_ladder(frame)
+    sentence = privacy.conclude_rare_values(frame, ladder, k=5)
+    assert "gender = x (10.0% of the people)" in sentence and "generalised gender" in sentence
+    coarse = privacy.generalisation_ladder(frame.assign(gender="f"))  # then the postcode is what holds k down
+    assert "generalised postcode" in privacy.conclude_rare_values(frame.assign(gender="f"), coarse, k=5)
+    other = privacy.conclude_rare_values(frame, ladder.assign(k=[1, 1, 1, 5, 5, 10]), k=5)  # rung 3 keeps gender
+    assert "by coarsening other columns" in other
+    assert "already 5-anonymous" in privacy.conclude_rare_values(frame, ladder.assign(k=10), k=5)
+    assert "No rung" in privacy.conclude_rare_values(frame, ladder.assign(k=1), k=5)
 
 
 # --- differential privacy --------------------------------------------------------------------------------
@@ -191,7 +236,9 @@ def test_privacy_budget_adds_up_and_refuses_overspending():
 def test_laplace_error_curve_follows_theory_and_conclusion_says_so():
     curve = privacy.laplace_error_curve(100.0, sensitivity=2.0, epsilons=[0.1, 1.0], draws=20_000)
     assert curve["mean_abs_error"].iloc[0] > 5 * curve["mean_abs_error"].iloc[1]
-    assert "follows" in privacy.conclude_laplace(curve)
+    sentence = privacy.conclude_laplace(curve)
+    assert "follows" in sentence and "an epsilon 10 times smaller gave" in sentence
+    assert "ten times" not in sentence
     broken = curve.assign(mean_abs_error=curve["theory"] * 2)
     assert "departs" in privacy.conclude_laplace(broken)
 
@@ -219,14 +266,39 @@ def test_deeper_trees_leak_membership(people):
     shallow, deep = curve.iloc[0], curve.iloc[-1]
     assert deep.attack_auc > shallow.attack_auc + 3 * deep.auc_se
     assert deep.gap > shallow.gap
-    assert "rises" in privacy.conclude_membership(curve)
+    sentence = privacy.conclude_membership(curve)
+    assert "rises" in sentence and "overfitting gap grew" in sentence and "chance (0.5" in sentence
+
+
+def _membership(auc, gap=(0.0, 0.01), se=0.02, best_auc_first=True):
+    return pd.DataFrame(
+        {
+            "depth": [1, 10],
+            "train_accuracy": [0.7, 0.7 + gap[1]],
+            "test_accuracy": [0.7, 0.69] if best_auc_first else [0.69, 0.7],
+            "gap": list(gap),
+            "gap_se": [0.01, 0.01],
+            "attack_auc": list(auc),
+            "auc_se": [se, se],
+        }
+    )
+
+
+def test_membership_conclusions_cover_each_branch():
+    rise_without_gap = privacy.conclude_membership(_membership([0.50, 0.70]))
+    assert "rises" in rise_without_gap and "overfitting gap" not in rise_without_gap
+    assert "overfitting gap grew" in privacy.conclude_membership(_membership([0.50, 0.70], gap=(0.0, 0.3)))
+    assert "fell" in privacy.conclude_membership(_membership([0.70, 0.50]))
+    assert "indistinguishable from chance" in privacy.conclude_membership(_membership([0.51, 0.70]))
+    assert "leaks 0.600, above chance" in privacy.conclude_membership(_membership([0.60, 0.70]))
 
 
 def test_membership_conclusion_says_when_nothing_is_measurable():
     flat = pd.DataFrame(
         {"depth": [1, 10], "train_accuracy": [0.7, 0.7], "test_accuracy": [0.7, 0.69], "gap": [0.0, 0.01]}
     ).assign(attack_auc=[0.50, 0.51], auc_se=[0.02, 0.02])
-    assert "no leak beyond chance" in privacy.conclude_membership(flat)
+    sentence = privacy.conclude_membership(flat)
+    assert "within the noise" in sentence and "indistinguishable from chance" in sentence
 
 
 def test_safest_accurate_depth():

@@ -45,18 +45,52 @@ def test_surrogate_fidelity_grows_with_depth_and_measures_agreement_with_the_mod
 
 def test_smallest_faithful_depth_and_its_conclusions():
     curve = pd.DataFrame(
-        {"depth": [1, 2, 3], "leaves": [2, 4, 8], "fidelity": [0.7, 0.82, 0.9], "fidelity_se": [0.01] * 3}
+        {"depth": [1, 2, 3], "leaves": [2, 4, 8], "fidelity": [0.7, 0.85, 0.9], "fidelity_se": [0.01] * 3}
     )
     assert transparency.smallest_faithful_depth(curve, 0.8) == 2
     assert transparency.smallest_faithful_depth(curve.iloc[::-1], 0.8) == 2
     assert transparency.smallest_faithful_depth(curve, 0.95) is None
-    assert "depth 2 (4 rules)" in transparency.conclude_surrogate(curve, 0.8)
+    clear = transparency.conclude_surrogate(curve, 0.8)
+    assert "depth 2 (4 leaves)" in clear and "Every simpler tree falls short beyond noise" in clear
+    assert "only within noise" not in clear
     assert "not simple" in transparency.conclude_surrogate(curve, 0.95)
+    close = curve.assign(fidelity=[0.79, 0.805, 0.9])
+    sentence = transparency.conclude_surrogate(close, 0.8)
+    assert "only within noise" in sentence and "the smallest faithful depth is uncertain" in sentence
+    assert "depth 1 (" in transparency.conclude_surrogate(curve, 0.6)
+
+
+def test_rules_to_show_states_the_fidelity_of_the_depth_it_shows():
+    curve = pd.DataFrame(
+        {"depth": [1, 2, 3], "leaves": [2, 4, 8], "fidelity": [0.7, 0.85, 0.9], "fidelity_se": [0.01] * 3}
+    )
+    depth, heading = transparency.rules_to_show(curve, 0.8)
+    assert depth == 2 and "fidelity 85.0%" in heading and "smallest depth reaching" in heading
+    depth, heading = transparency.rules_to_show(curve, 0.95)
+    assert depth == 2 and "not a faithful explanation" in heading
 
 
 def test_surrogate_rules_are_readable(data, forest):
     rules = transparency.surrogate_rules(forest, data[2], depth=2)
     assert "class:" in rules and rules.count("|---") >= 2
+
+
+def test_merged_rules_collapse_splits_that_decide_the_same():
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0] * 25, "b": [0.0, 0.0, 1.0, 1.0] * 25})
+    model = DummyClassifier(strategy="constant", constant=1).fit(X, np.ones(len(X), dtype=int))
+    noisy = LogisticRegression().fit(X, (X["a"] > 0.5).astype(int))  # decides on a only
+    assert transparency.surrogate_rules(model, X, depth=3).strip() == "|--- class: 1"
+    merged, full = (
+        transparency.surrogate_rules(noisy, X, depth=3),
+        transparency.surrogate_rules(noisy, X, 3, merge=False),
+    )
+    assert merged.count("class:") <= full.count("class:") and "a <= 0.50" in merged
+    assert merged.count("class: 0") == 1 and merged.count("class: 1") == 1
+
+
+def test_robust_scales_ignore_the_tail():
+    X = pd.DataFrame({"savings": [1.0, 2.0, 3.0, 4.0, 1000.0]})
+    assert transparency.robust_scales(X)["savings"] == 2.0 < X["savings"].std()
 
 
 # --- counterfactual ------------------------------------------------------------------------------------------
@@ -68,7 +102,7 @@ def test_counterfactual_flips_the_decision_with_actionable_features_only(data, f
     assert forest.predict(applicant.to_frame().T)[0] == 0
     grid = transparency.actionable_grid(applicant, X_train)
     assert set(grid) == set(PEOPLE_ACTIONABLE)
-    result = transparency.counterfactual(forest, applicant, grid, X_train.std())
+    result = transparency.counterfactual(forest, applicant, grid, transparency.robust_scales(X_train))
     assert result.found and result.changes
     assert forest.predict(result.row.to_frame().T.astype(float))[0] == 1
     immutable = [c for c in X_test.columns if c not in PEOPLE_ACTIONABLE]
@@ -77,7 +111,19 @@ def test_counterfactual_flips_the_decision_with_actionable_features_only(data, f
     )
     for feature, (before, after) in result.changes.items():
         assert np.sign(after - before) == PEOPLE_ACTIONABLE[feature], f"{feature} moved the wrong way"
-    assert "stay as they are" in transparency.conclude_counterfactual(result)
+    assert "stays as it is" in transparency.conclude_counterfactual(result)
+    assert "on this grid" in transparency.conclude_counterfactual(result)
+
+
+def test_counterfactual_approval_follows_predict():
+    class Tie(DummyClassifier):  # probability exactly 0.5, yet predict says no
+        def predict_proba(self, X):
+            return np.full((len(X), 2), 0.5)
+
+    X = pd.DataFrame({"savings": [0.0, 1.0]})
+    model = Tie(strategy="constant", constant=0).fit(X, [0, 1])
+    assert not transparency.counterfactual(model, X.iloc[0], {"savings": [0.0, 5.0]}, {"savings": 1.0}).found
+    assert transparency.counterfactual(model, X.iloc[0], {"savings": [0.0, 5.0]}, {"savings": 1.0}, threshold=0.5).found
 
 
 def test_counterfactual_is_the_cheapest_flip():
@@ -147,7 +193,13 @@ def test_technical_documentation_is_generated_from_the_run(data):
     text = record.to_markdown()
     for section in ("Intended use", "## Data", "## Metrics per group", "## Limitations", "Human oversight"):
         assert section in text
-    assert "| B |" in text and f"- count: {len(test)}\n" in text
+    assert "| B |" in text and "- count:" not in text, "counts are data, not metrics"
+    assert "accuracy" not in record.fairness, "accuracy is listed once, under the metrics"
+    assert isinstance(record.metrics_by_group["B"]["count"], int)
+    if summary["dp_difference"] > 2 * summary["dp_se"]:
+        assert record.fairness["lowest_group"] == summary["lowest_group"]
+    else:
+        assert record.fairness["lowest_group"] == "none beyond noise"
     assert json.loads(record.to_json())["model"] == "test model"
     gap_line = "Selection rates differ" if summary["dp_difference"] > 2 * summary["dp_se"] else "No selection-rate gap"
     assert any(gap_line in item for item in record.limitations)
@@ -161,8 +213,17 @@ def test_documentation_limitations_follow_the_numbers():
     )
     assert any("No selection-rate gap" in item for item in record.limitations)
     assert not any("fewer than 100" in item for item in record.limitations)
+    assert record.fairness["lowest_group"] == "none beyond noise" and "highest_group" not in record.fairness
     small = fairness.audit([1, 0] * 60, [1, 1] * 60, ["A"] * 110 + ["B"] * 10)
     record = transparency.technical_documentation(
         model_name="m", audit_frame=small, summary=fair, data={}, privacy={}, explanation={}
     )
     assert any("['B'] have fewer than 100" in item for item in record.limitations)
+
+
+def test_documented_and_audited_models_are_compared_against_noise():
+    wide, narrow = {"dp_difference": 0.16, "dp_se": 0.02}, {"dp_difference": 0.02, "dp_se": 0.02}
+    differ = transparency.conclude_documented_vs_audited(narrow, wide, "forest", "regression")
+    assert "the regression shows the wider gap" in differ and "does not certify another" in differ
+    same = transparency.conclude_documented_vs_audited(narrow, narrow, "forest", "regression")
+    assert "no difference beyond the noise" in same

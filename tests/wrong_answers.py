@@ -28,6 +28,39 @@ _PARITY_GAPS = (
     "rates = group_rates(y_test, decisions, groups)"
 )
 
+#: A correct ``group_rates`` (assignment 05, question 4), for cases whose mistake is in ``parity_gaps``.
+_GROUP_RATES = (
+    "def group_rates(y_true, y_pred, groups):\n"
+    "    f = pd.DataFrame({'y': np.asarray(y_true), 'p': np.asarray(y_pred), 'g': np.asarray(groups)})\n"
+    "    return pd.DataFrame({'selection_rate': f.groupby('g')['p'].mean(),\n"
+    "                         'true_positive_rate': f[f['y'] == 1].groupby('g')['p'].mean()})\n\n"
+)
+
+
+def _parity_gaps(demographic_parity: str, equal_opportunity: str) -> str:
+    """A q4 answer with a correct ``group_rates`` and the given expressions (of ``sel`` and ``tpr``) as gaps."""
+    return (
+        _GROUP_RATES + "def parity_gaps(rates):\n"
+        "    sel, tpr = rates['selection_rate'], rates['true_positive_rate']\n"
+        f"    return {{'demographic_parity': float({demographic_parity}),\n"
+        f"            'equal_opportunity': float({equal_opportunity})}}\n\n"
+        "rates = group_rates(y_test, decisions, groups)"
+    )
+
+
+def _surrogate_depth(depths: str) -> str:
+    """A q5 answer that tries ``depths`` (an expression of ``max_depth``) instead of 1..max_depth."""
+    return (
+        "def surrogate_depth(model, X_fit, X_check, target, max_depth=10):\n"
+        "    copied, reference = model.predict(X_fit), model.predict(X_check)\n"
+        f"    for depth in {depths}:\n"
+        "        tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X_fit, copied)\n"
+        "        if np.mean(tree.predict(X_check) == reference) >= target:\n"
+        "            return depth\n"
+        "    return None"
+    )
+
+
 WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
     "00_welcome": [
         WrongAnswer(
@@ -410,6 +443,25 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q1_tests",),
         ),
         WrongAnswer(
+            "groupby without dropna=False: rows with a missing quasi-identifier vanish",
+            {
+                "q1_answer": "def k_anonymity(frame, quasi_ids):\n"
+                "    return int(frame.groupby(list(quasi_ids)).size().min())"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "floor division in the noise scale",
+            {
+                "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
+                "    if epsilon <= 0:\n        raise ValueError('epsilon must be positive')\n"
+                "    return value + rng.laplace(0.0, sensitivity // epsilon)"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
             "noise scale 1/epsilon without the sensitivity",
             {
                 "q2_answer": "def laplace_release(value, sensitivity, epsilon, rng):\n"
@@ -462,6 +514,63 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    return None if safe.empty else safe.loc[safe['test_accuracy'].idxmax(), 'depth']"
             },
             loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "walks the depths upwards and stops at the first unsafe one",
+            {
+                "q3_answer": "def choose_private_depth(leak, max_auc):\n"
+                "    best = None\n"
+                "    for _, row in leak.sort_values('depth').iterrows():\n"
+                "        if row['attack_auc'] > max_auc:\n"
+                "            break\n"
+                "        if best is None or row['test_accuracy'] > best['test_accuracy']:\n"
+                "            best = row\n"
+                "    return None if best is None else int(best['depth'])"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "only considers depths up to the most accurate one",
+            {
+                "q3_answer": "def choose_private_depth(leak, max_auc):\n"
+                "    top = leak.loc[leak['test_accuracy'].idxmax(), 'depth']\n"
+                "    safe = leak[(leak['depth'] <= top) & (leak['attack_auc'] <= max_auc)]\n"
+                "    return None if safe.empty else safe.loc[safe['test_accuracy'].idxmax(), 'depth']"
+            },
+            loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "gap between the first and the last group",
+            {"q4_answer": _parity_gaps("abs(sel.iloc[0] - sel.iloc[-1])", "abs(tpr.iloc[0] - tpr.iloc[-1])")},
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "largest gap between neighbouring groups",
+            {"q4_answer": _parity_gaps("sel.diff().abs().max()", "tpr.diff().abs().max()")},
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "copy-paste: equal opportunity from the selection rates",
+            {"q4_answer": _parity_gaps("sel.max() - sel.min()", "sel.max() - sel.min()")},
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "copy-paste: demographic parity from the true-positive rates",
+            {"q4_answer": _parity_gaps("tpr.max() - tpr.min()", "tpr.max() - tpr.min()")},
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "never tries max_depth itself",
+            {"q5_answer": _surrogate_depth("range(1, max_depth)")},
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "never tries depth 1",
+            {"q5_answer": _surrogate_depth("range(2, max_depth + 1)")},
+            loses=("q5_tests",),
         ),
         WrongAnswer(
             "rates computed over the whole population instead of per group",

@@ -57,21 +57,23 @@ def people_features(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Model-ready features of :func:`scalingml.datasets.make_people` and the ``approved`` label.
 
-    Always: the numeric features, ``age`` and one-hot ``gender``. ``proxy`` adds one-hot
-    ``district_*`` (correlated with the sensitive attribute); ``sensitive`` adds
-    ``group_B`` (1 for group B). Direct identifiers and the full postcode never enter a model.
+    Always: the numeric features and ``age``. ``proxy`` adds one-hot ``district_*``
+    (correlated with the sensitive attribute); ``sensitive`` adds ``group_B`` (1 for group B).
+    Direct identifiers, the full postcode and gender never enter a model: gender carries no
+    signal in the generator, and data minimisation (GDPR Art. 5(1)(c)) and the ban on sex-based
+    pricing in financial services (Directive 2004/113/EC) both argue against using it. It stays
+    in the table as a quasi-identifier, where the privacy section measures what it reveals.
 
     >>> from scalingml.datasets import make_people
     >>> X, y = people_features(make_people(50, seed=0), sensitive=True)
     >>> [c for c in X.columns if c.startswith(("age", "group"))]
     ['age', 'group_B']
     """
-    from scalingml.datasets.people import GENDERS, PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
+    from scalingml.datasets.people import PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
 
     X = frame[list(PEOPLE_NUMERIC)].astype(float)
     X["age"] = (REFERENCE_YEAR - frame["birth_year"]).astype(float)
-    genders = pd.Series(pd.Categorical(frame["gender"], categories=GENDERS), index=frame.index)  # same columns always
-    parts = [X, pd.get_dummies(genders, prefix="gender", dtype=float)]
+    parts = [X]
     if proxy:
         districts = pd.Series(pd.Categorical(frame["district"], categories=range(10)), index=frame.index)
         parts.append(pd.get_dummies(districts, prefix="district", dtype=float))

@@ -211,23 +211,25 @@ class Generalisation:
 
     def describe(self) -> str:
         postcode = f"postcode {self.postcode_digits} digit(s)" if self.postcode_digits else "no postcode"
-        year = "birth year" if self.year_band == 1 else f"{self.year_band}-year birth bands"
+        year = {0: "no birth year", 1: "birth year"}.get(self.year_band, f"{self.year_band}-year birth bands")
         return f"{postcode}, {year}, {'gender' if self.keep_gender else 'no gender'}"
 
 
-#: From the raw quasi-identifiers (rung 0) to almost nothing (the last rung).
+#: From the raw quasi-identifiers (rung 0) to nothing (the last rung; ``year_band`` 0 suppresses the birth year).
 GENERALISATION_LADDER = (
     Generalisation(5, 1, True),
     Generalisation(3, 5, True),
     Generalisation(2, 10, True),
     Generalisation(1, 20, True),
     Generalisation(1, 20, False),
-    Generalisation(0, 100, False),
+    Generalisation(0, 0, False),
 )
 
 
 def generalise(frame: pd.DataFrame, rung: Generalisation) -> pd.DataFrame:
-    """A copy with ``postcode`` truncated (``*`` padded), ``birth_year`` banded (band start), ``gender`` kept or ``*``.
+    """A copy with ``postcode`` truncated (``*`` padded), ``birth_year`` banded or ``*``, ``gender`` kept or ``*``.
+
+    ``birth_year`` becomes the start of its band, or ``*`` when the rung's band is 0 (suppressed).
 
     >>> table = pd.DataFrame({"postcode": ["12345"], "birth_year": [1987], "gender": ["female"]})
     >>> generalise(table, Generalisation(2, 10, False)).to_dict("records")
@@ -239,7 +241,10 @@ def generalise(frame: pd.DataFrame, rung: Generalisation) -> pd.DataFrame:
     out["postcode"] = codes.str[: rung.postcode_digits] + codes.str[rung.postcode_digits :].str.replace(
         r".", "*", regex=True
     )
-    out["birth_year"] = (out["birth_year"] // rung.year_band) * rung.year_band
+    if rung.year_band:
+        out["birth_year"] = (out["birth_year"] // rung.year_band) * rung.year_band
+    else:
+        out["birth_year"] = "*"
     out["gender"] = out["gender"].astype(str) if rung.keep_gender else "*"
     return out
 
@@ -271,13 +276,76 @@ def first_rung_reaching(ladder_frame: pd.DataFrame, k: int) -> int | None:
     return int(reached["rung"].iloc[0]) if len(reached) else None
 
 
+def smallest_class(frame: pd.DataFrame, quasi_ids: Iterable[str]) -> dict:
+    """The values of the smallest equivalence class on ``quasi_ids`` (the rows that set ``k``).
+
+    >>> table = pd.DataFrame({"zip": ["1", "1", "2"], "sex": ["f", "f", "x"]})
+    >>> smallest_class(table, ["zip", "sex"])
+    {'zip': '2', 'sex': 'x'}
+    """
+    quasi_ids = require_columns(frame, quasi_ids, what="quasi-identifier")
+    sizes = class_sizes(frame, quasi_ids)
+    row = frame.loc[sizes.idxmin(), quasi_ids]
+    return {column: row[column] for column in quasi_ids}
+
+
+def conclude_rare_values(
+    frame: pd.DataFrame,
+    ladder_frame: pd.DataFrame,
+    k: int = 5,
+    quasi_ids: Sequence[str] = ("postcode", "birth_year", "gender"),
+    ladder: Sequence[Generalisation] = GENERALISATION_LADDER,
+) -> str:
+    """What held ``k`` down on the rung just before k-anonymity: the rarest value of its smallest class.
+
+    A value shared by few people (a rare gender, a very old birth year) keeps its class small however
+    coarse the other columns get; only generalising or suppressing that column lifts ``k``.
+    """
+    rung = first_rung_reaching(ladder_frame, k)
+    if rung is None or rung == 0:
+        return (
+            f"No rung reaches k = {k}: look at the rarest values before releasing."
+            if rung is None
+            else f"The raw table is already {k}-anonymous."
+        )
+    released = generalise(frame, ladder[rung - 1])
+    values = smallest_class(released, quasi_ids)
+    shares = {c: float((released[c].astype(str) == str(v)).mean()) for c, v in values.items()}
+    rarest = min(shares, key=shares.get)
+    before = ladder_frame.set_index("rung").loc[rung - 1]
+    described = ", ".join(f"{c} {v}" for c, v in values.items())
+    old, new = ladder[rung - 1], ladder[rung]
+    changed = {
+        "postcode": old.postcode_digits != new.postcode_digits,
+        "birth_year": old.year_band != new.year_band,
+        "gender": old.keep_gender != new.keep_gender,
+    }
+    sentence = (
+        f"One rung earlier (rung {rung - 1}, k = {int(before.k)}) the smallest class is {described}; its rarest "
+        f"value is {rarest} = {values[rarest]} ({shares[rarest]:.1%} of the people)"
+    )
+    if changed.get(rarest, False):
+        return (
+            f"{sentence}, and k >= {k} came only when rung {rung} generalised {rarest}: a rare value keeps its class "
+            "small however coarse the other columns get."
+        )
+    return f"{sentence}; rung {rung} reached k >= {k} by coarsening other columns."
+
+
 def _released_features(frame: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
-    """Model features a data user could build from a released (generalised) table."""
+    """Model features a data user could build from a released (generalised) table.
+
+    The lesson's model features (:func:`scalingml.experiments.features.people_features`): the
+    numeric columns, age (from the birth year or its band; left out once the year is
+    suppressed) and the district (the postcode's first digit, one column of ``*`` once the
+    postcode is gone). Gender is not a model feature, so removing it costs the model nothing.
+    """
     features = frame[list(numeric)].astype(float)
-    features["age"] = REFERENCE_YEAR - frame["birth_year"].astype(float)
-    dummies = [pd.get_dummies(frame["gender"].astype(str), prefix="gender", dtype=float)]
-    dummies.append(pd.get_dummies(frame["postcode"].astype(str).str[0], prefix="district", dtype=float))
-    return pd.concat([features, *dummies], axis=1)
+    years = pd.to_numeric(frame["birth_year"], errors="coerce")
+    if years.notna().all():
+        features["age"] = REFERENCE_YEAR - years.astype(float)
+    district = pd.get_dummies(frame["postcode"].astype(str).str[0], prefix="district", dtype=float)
+    return pd.concat([features, district], axis=1)
 
 
 def generalisation_utility(
@@ -289,14 +357,20 @@ def generalisation_utility(
     ladder: Sequence[Generalisation] = GENERALISATION_LADDER,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Held-out ROC AUC (and its standard error) of a logistic regression trained on each released rung."""
-    rows = []
+    """Held-out ROC AUC (and its standard error) of a logistic regression trained on each released rung.
+
+    Every rung is scored on the same test rows, so ``auc_change_se`` gives the standard error of
+    the AUC's change from the first rung of ``rungs`` by a **paired** bootstrap of those rows
+    (:func:`paired_auc_se`), smaller than the two separate standard errors combined.
+    """
+    rows, scores = [], []
     for rung in rungs:
         released = generalise(frame, ladder[rung])
         X, y = _released_features(released, numeric), frame[target]
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X_train, y_train)
-        auc = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+        scores.append(model.predict_proba(X_test)[:, 1])
+        auc = roc_auc_score(y_test, scores[-1])
         rows.append(
             {
                 "rung": int(rung),
@@ -305,7 +379,28 @@ def generalisation_utility(
                 "auc_se": auc_standard_error(auc, int(y_test.sum()), int((1 - y_test).sum())),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if len(scores):
+        frame["auc_change_se"] = [paired_auc_se(y_test, scores[0], other, seed=seed) for other in scores]
+    return frame
+
+
+def paired_auc_se(y_true, first, second, *, resamples: int = 200, seed: int = 0) -> float:
+    """Standard error of ``AUC(second) - AUC(first)`` on the same rows, by resampling the rows once for both.
+
+    >>> y = np.array([0, 1] * 50); s = np.linspace(0, 1, 100)
+    >>> paired_auc_se(y, s, s)
+    0.0
+    """
+    y_true, first, second = np.asarray(y_true), np.asarray(first), np.asarray(second)
+    rng = np.random.default_rng(seed)
+    changes = []
+    for _ in range(resamples):
+        index = rng.integers(0, len(y_true), len(y_true))
+        if y_true[index].min() == y_true[index].max():
+            continue  # one class only: AUC undefined for this resample
+        changes.append(roc_auc_score(y_true[index], second[index]) - roc_auc_score(y_true[index], first[index]))
+    return float(np.std(changes, ddof=1)) if len(changes) > 1 else math.nan
 
 
 def conclude_k_anonymity(ladder_frame: pd.DataFrame, utility: pd.DataFrame, k: int = 5) -> str:
@@ -322,14 +417,40 @@ def conclude_k_anonymity(ladder_frame: pd.DataFrame, utility: pd.DataFrame, k: i
         return sentence
     before, after = by_rung.loc[0], by_rung.loc[rung]
     loss = before.auc - after.auc
-    noise = 2 * math.hypot(before.auc_se, after.auc_se)
+
+    def noise_of(row) -> float:  # the paired standard error of the change when measured, else both combined
+        paired = row.get("auc_change_se", math.nan)
+        return 2 * (paired if not math.isnan(paired) else math.hypot(before.auc_se, row.auc_se))
+
+    noise = noise_of(after)
     if abs(loss) <= noise:
-        return (
+        sentence = (
             f"{sentence} The model's AUC moved from {before.auc:.3f} to {after.auc:.3f}, within the noise "
-            f"(±{noise:.3f}): the coarsened quasi-identifiers carried little signal at this size."
+            f"(±{noise:.3f})"
         )
-    verb = "lost" if loss > 0 else "gained"
-    return f"{sentence} The model {verb} {abs(loss):.3f} AUC ({before.auc:.3f} -> {after.auc:.3f}; noise ±{noise:.3f})."
+    else:
+        verb = "lost" if loss > 0 else "gained"
+        sentence = (
+            f"{sentence} The model {verb} {abs(loss):.3f} AUC ({before.auc:.3f} -> {after.auc:.3f}; noise ±{noise:.3f})"
+        )
+    last = int(by_rung.index.max())
+    if last in (0, rung):
+        return sentence + "."
+    bare = by_rung.loc[last]
+    drop = before.auc - bare.auc
+    drop_noise = noise_of(bare)
+    if drop > drop_noise:
+        tail = (
+            f"; releasing none of them (rung {last}: no district, no age) costs {drop:.3f} "
+            f"({bare.auc:.3f}, noise ±{drop_noise:.3f}): that signal is the district's and age's — and the "
+            "district is the proxy for the group, so part of this 'utility' is the planted bias."
+        )
+    else:
+        tail = (
+            f"; even releasing none of them (rung {last}) gives {bare.auc:.3f} (noise ±{drop_noise:.3f}): "
+            "the quasi-identifiers carry little signal for this model, by construction of the data."
+        )
+    return sentence + tail
 
 
 # --- differential privacy -----------------------------------------------------------------------------
@@ -463,7 +584,8 @@ def conclude_laplace(curve: pd.DataFrame) -> str:
     return (
         f"The error follows sensitivity/epsilon at every epsilon: {strict.mean_abs_error:.2f} at epsilon = "
         f"{strict.epsilon:g} ({strict.relative_error:.1%} of the true value) against {loose.mean_abs_error:.3f} "
-        f"at epsilon = {loose.epsilon:g}: a ten times smaller epsilon means ten times more noise."
+        f"at epsilon = {loose.epsilon:g}: an epsilon {loose.epsilon / strict.epsilon:.0f} times smaller gave "
+        f"{strict.mean_abs_error / loose.mean_abs_error:.0f} times more noise — the noise grows as 1/epsilon."
     )
 
 
@@ -557,26 +679,46 @@ def membership_curve(X, y, depths: Sequence[int | None], *, estimator=None, seed
         )
     frame = pd.DataFrame(rows)
     frame["gap"] = frame["train_accuracy"] - frame["test_accuracy"]
+    train, test = frame["train_accuracy"], frame["test_accuracy"]
+    frame["gap_se"] = np.sqrt(train * (1 - train) / len(X_in) + test * (1 - test) / len(X_out))
     return frame
 
 
 def conclude_membership(frame: pd.DataFrame) -> str:
-    """Whether deeper trees leak more, judged against the AUC's standard error."""
+    """Whether deeper trees leak more, judged against the AUC's standard error; whether the best tree leaks at all.
+
+    Three branches for the change from the shallowest to the deepest tree (a rise, a fall, or
+    within the noise); the overfitting gap is named only when it rose beyond its own noise; the
+    most accurate tree's AUC is compared with chance (0.5) and its standard error.
+    """
     shallow, deep = frame.iloc[0], frame.iloc[-1]
     noise = 2 * math.hypot(shallow.auc_se, deep.auc_se)
     rise = deep.attack_auc - shallow.attack_auc
     best = frame.loc[frame["test_accuracy"].idxmax()]
+    if best.attack_auc - 0.5 > 2 * best.auc_se:
+        best_leak = f"leaks {best.attack_auc:.3f}, above chance (0.5 ± {2 * best.auc_se:.3f})"
+    else:
+        best_leak = f"leaks {best.attack_auc:.3f}, indistinguishable from chance (0.5 ± {2 * best.auc_se:.3f})"
+    best_sentence = f"the most accurate tree on new rows (depth {int(best.depth)}) {best_leak}."
     if rise > noise:
+        gap_noise = 2 * math.hypot(shallow.get("gap_se", 0.0), deep.get("gap_se", 0.0))
+        if "gap_se" in frame and deep.gap - shallow.gap > gap_noise:
+            gap = f", as the overfitting gap grew ({shallow.gap:.3f} -> {deep.gap:.3f}, noise ±{gap_noise:.3f})"
+        else:
+            gap = ""
         return (
             f"The attack's AUC rises from {shallow.attack_auc:.3f} at depth {int(shallow.depth)} to "
-            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise ±{noise:.3f}), with the overfitting gap "
-            f"({shallow.gap:.3f} -> {deep.gap:.3f}); the most accurate tree on new rows (depth {int(best.depth)}) "
-            f"leaks "
-            f"{best.attack_auc:.3f}."
+            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise ±{noise:.3f}){gap}; {best_sentence}"
+        )
+    if rise < -noise:
+        return (
+            f"The attack's AUC fell from {shallow.attack_auc:.3f} at depth {int(shallow.depth)} to "
+            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise ±{noise:.3f}): unexpected — deeper trees "
+            f"usually leak more; check the split and the attack. {best_sentence[0].upper()}{best_sentence[1:]}"
         )
     return (
         f"The attack's AUC moved from {shallow.attack_auc:.3f} to {deep.attack_auc:.3f}, within the noise "
-        f"(±{noise:.3f}): no leak beyond chance is measurable at this size."
+        f"(±{noise:.3f}): no rise in leakage with depth is measurable at this size; {best_sentence}"
     )
 
 

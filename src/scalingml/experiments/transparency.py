@@ -99,19 +99,97 @@ def conclude_surrogate(curve: pd.DataFrame, target: float) -> str:
             f"(best: {best.fidelity:.1%} at depth {int(best.depth)}): a faithful explanation of this model is not "
             "simple."
         )
-    row = curve.set_index("depth").loc[depth]
+    by_depth = curve.set_index("depth")
+    row = by_depth.loc[depth]
     shallow = curve.iloc[0]
-    return (
-        f"A tree of depth {depth} ({int(row.leaves)} rules) agrees with the model on {row.fidelity:.1%} of new rows "
-        f"(± {row.fidelity_se:.1%}), reaching the {target:.0%} target; depth {int(shallow.depth)} agrees on "
-        f"{shallow.fidelity:.1%}. Any simpler tree misdescribes more than {1 - target:.0%} of the decisions."
+    sentence = (
+        f"A tree of depth {depth} ({int(row.leaves)} leaves) agrees with the model on {row.fidelity:.1%} of new "
+        f"rows (± {row.fidelity_se:.1%}), reaching the {target:.0%} target"
     )
+    if row.fidelity - 2 * row.fidelity_se < target:
+        sentence += " only within noise"
+    sentence += f"; depth {int(shallow.depth)} agrees on {shallow.fidelity:.1%}."
+    simpler = by_depth[by_depth.index < depth]
+    if simpler.empty:
+        return sentence
+    nearest = simpler.loc[simpler["fidelity"].idxmax()]
+    if (simpler["fidelity"] + 2 * simpler["fidelity_se"] < target).all():
+        sentence += (
+            f" Every simpler tree falls short beyond noise (best {nearest.fidelity:.1%} ± {nearest.fidelity_se:.1%}):"
+            f" it misdescribes more than {1 - target:.0%} of the decisions."
+        )
+    else:
+        sentence += (
+            f" A simpler tree ({nearest.fidelity:.1%} ± {nearest.fidelity_se:.1%} at depth {int(nearest.name)}) is "
+            "within noise of the target: the smallest faithful depth is uncertain at this size."
+        )
+    return sentence
 
 
-def surrogate_rules(model, X_fit, depth: int, *, seed: int = 0) -> str:
-    """The rules of a surrogate of ``depth`` as text (``sklearn.tree.export_text``)."""
+def surrogate_rules(model, X_fit, depth: int, *, seed: int = 0, merge: bool = True) -> str:
+    """The rules of a surrogate of ``depth`` as text.
+
+    With ``merge`` (the default), a split whose two sides end in the same decision is shown as
+    one leaf: it changes nothing the surrogate decides, only how long its description is.
+    Without it, ``sklearn.tree.export_text`` shows every split.
+    """
     surrogate = DecisionTreeClassifier(max_depth=depth, random_state=seed).fit(X_fit, model.predict(X_fit))
-    return export_text(surrogate, feature_names=list(X_fit.columns), decimals=2)
+    names = list(X_fit.columns)
+    if not merge:
+        return export_text(surrogate, feature_names=names, decimals=2)
+    return _merged_rules(surrogate, names)
+
+
+def _merged_rules(tree: DecisionTreeClassifier, names: Sequence[str]) -> str:
+    """``export_text``-like rules with same-decision subtrees collapsed into one leaf."""
+    t = tree.tree_
+    decision = {}
+
+    def uniform(node: int):  # the single class a subtree predicts, or None
+        if t.children_left[node] == -1:
+            decision[node] = tree.classes_[int(np.argmax(t.value[node][0]))]
+        else:
+            left, right = uniform(t.children_left[node]), uniform(t.children_right[node])
+            decision[node] = left if left is not None and left == right else None
+        return decision[node]
+
+    uniform(0)
+    lines = []
+
+    def show(node: int, indent: int):
+        pad = "|   " * indent
+        if decision[node] is not None:
+            lines.append(f"{pad}|--- class: {decision[node]}")
+            return
+        feature, threshold = names[t.feature[node]], t.threshold[node]
+        lines.append(f"{pad}|--- {feature} <= {threshold:.2f}")
+        show(t.children_left[node], indent + 1)
+        lines.append(f"{pad}|--- {feature} >  {threshold:.2f}")
+        show(t.children_right[node], indent + 1)
+
+    show(0, 0)
+    return "\n".join(lines) + "\n"
+
+
+def rules_to_show(curve: pd.DataFrame, target: float, fallback: int = 2) -> tuple[int, str]:
+    """The depth whose rules to print, and a heading that states its fidelity.
+
+    The smallest depth reaching ``target`` (:func:`smallest_faithful_depth`); if none does,
+    ``fallback``, labelled as not faithful.
+    """
+    depth = smallest_faithful_depth(curve, target)
+    faithful = depth is not None
+    depth = depth if faithful else fallback
+    row = curve.set_index("depth").loc[depth]
+    status = (
+        f"the smallest depth reaching the {target:.0%} target"
+        if faithful
+        else f"below the {target:.0%} target: not a faithful explanation"
+    )
+    return depth, (
+        f"Rules of the depth-{depth} surrogate (fidelity {row.fidelity:.1%} ± {row.fidelity_se:.1%}, {status}); "
+        "splits whose two sides reach the same decision are merged into one leaf:"
+    )
 
 
 # --- counterfactuals ------------------------------------------------------------------------------------
@@ -147,13 +225,21 @@ def actionable_grid(row: pd.Series, X: pd.DataFrame, *, steps: int = 8, quantile
 
 
 def counterfactual(
-    model, row: pd.Series, grid: Mapping[str, Sequence[float]], scales: Mapping[str, float], *, threshold: float = 0.5
+    model,
+    row: pd.Series,
+    grid: Mapping[str, Sequence[float]],
+    scales: Mapping[str, float],
+    *,
+    threshold: float | None = None,
 ) -> Counterfactual:
     """The cheapest combination of ``grid`` values that the model approves; other features stay as they are.
 
     The cost of a change is ``sum(|after - before| / scales[feature])`` (changes in units of
-    each feature's spread); ties go to the change of fewer features. Asking to change a feature
-    that is not actionable (:func:`is_actionable`) raises :class:`ImmutableFeatureError`.
+    each feature's spread, e.g. :func:`robust_scales`); ties go to the change of fewer features.
+    "Approved" means ``model.predict(...) == 1`` (the probability at ``threshold`` only when
+    ``threshold`` is given). The result is the cheapest *on this grid*, not over all values.
+    Asking to change a feature that is not actionable (:func:`is_actionable`) raises
+    :class:`ImmutableFeatureError`.
     """
     for feature in grid:
         if feature not in row.index:
@@ -172,7 +258,10 @@ def counterfactual(
     delta = np.abs(combos - row[names].to_numpy(dtype=float))
     cost = (delta / np.array([scales[n] for n in names])).sum(axis=1)
     changed = (delta > 0).sum(axis=1)
-    approved = np.flatnonzero(proba >= threshold)
+    if threshold is None:
+        approved = np.flatnonzero(np.asarray(model.predict(candidates)) == 1)
+    else:
+        approved = np.flatnonzero(proba >= threshold)
     if approved.size == 0:
         return Counterfactual(False, {}, math.inf, base, base, len(combos), row.copy())
     best = approved[np.lexsort((changed[approved], cost[approved]))[0]]
@@ -190,10 +279,23 @@ def approval_probability(model, X) -> np.ndarray:
     return model.predict_proba(X)[:, classes.index(1)]
 
 
+def robust_scales(X: pd.DataFrame) -> pd.Series:
+    """Each column's interquartile range (its standard deviation where the IQR is 0): a spread skew cannot inflate.
+
+    Savings and loans are log-normal: a few very large values blow up the standard deviation,
+    which would make changing them look cheap. The IQR describes the typical applicant.
+
+    >>> robust_scales(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 100.0], "c": [1.0, 1.0, 1.0, 1.0, 2.0]})).tolist()
+    [2.0, 0.4472135954999579]
+    """
+    iqr = X.quantile(0.75) - X.quantile(0.25)
+    return iqr.where(iqr > 0, X.std()).astype(float)
+
+
 def pick_refused(model, X: pd.DataFrame, *, aim: float = 0.35) -> int:
     """Position in ``X`` of a refused applicant whose approval probability is nearest ``aim`` (not a hopeless case)."""
     proba = approval_probability(model, X)
-    refused = np.flatnonzero(proba < 0.5)
+    refused = np.flatnonzero(np.asarray(model.predict(X)) != 1)
     if refused.size == 0:
         raise ValueError("Nobody in X is refused: there is no decision to explain.")
     return int(refused[np.argmin(np.abs(proba[refused] - aim))])
@@ -209,9 +311,10 @@ def conclude_counterfactual(result: Counterfactual) -> str:
         )
     what = "; ".join(f"{f.replace('_', ' ')} from {a:g} to {b:g}" for f, (a, b) in result.changes.items())
     return (
-        f"Out of {result.candidates} actionable combinations, the smallest that the model approves changes {what} "
-        f"(approval probability {result.probability_before:.2f} -> {result.probability_after:.2f}); age, gender, "
-        "group and district stay as they are."
+        f"Out of {result.candidates} actionable combinations on this grid, the cheapest that the model approves "
+        f"changes {what} "
+        f"(approval probability {result.probability_before:.2f} -> {result.probability_after:.2f}); every other "
+        "feature (age, district) stays as it is."
     )
 
 
@@ -295,6 +398,43 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
+def _fairness_entries(summary: Mapping) -> dict:
+    """The fairness gaps with their standard errors; which group is lowest only when the gap exceeds its noise.
+
+    Accuracy is left out: it is already under the metrics.
+    """
+    entries = {k: float(summary[k]) for k in ("dp_difference", "dp_se", "eo_difference", "eo_se") if k in summary}
+    if float(summary["dp_difference"]) > 2 * float(summary["dp_se"]):
+        entries["lowest_group"], entries["highest_group"] = str(summary["lowest_group"]), str(summary["highest_group"])
+    else:
+        entries["lowest_group"] = "none beyond noise"
+    return entries
+
+
+def conclude_documented_vs_audited(
+    documented: Mapping, audited: Mapping, documented_name: str, audited_name: str
+) -> str:
+    """Compare the selection-rate gap of the documented model with that of the model the bias audit examined.
+
+    A model card is about one model; if the audit looked at another, the card must say how their
+    gaps compare, or a reader will carry one model's numbers over to the other.
+    """
+    diff = float(documented["dp_difference"]) - float(audited["dp_difference"])
+    noise = 2 * math.hypot(float(documented["dp_se"]), float(audited["dp_se"]))
+    numbers = (
+        f"the {documented_name}'s selection-rate gap is {float(documented['dp_difference']):.3f} "
+        f"± {float(documented['dp_se']):.3f}, the {audited_name}'s {float(audited['dp_difference']):.3f} "
+        f"± {float(audited['dp_se']):.3f}"
+    )
+    if abs(diff) <= noise:
+        return f"On the same test rows {numbers}: no difference beyond the noise (±{noise:.3f})."
+    wider = documented_name if diff > 0 else audited_name
+    return (
+        f"On the same test rows {numbers}: the {wider} shows the wider gap (difference {abs(diff):.3f}, noise "
+        f"±{noise:.3f}); an audit of one model does not certify another."
+    )
+
+
 def technical_documentation(
     *,
     model_name: str,
@@ -340,9 +480,12 @@ def technical_documentation(
         intended_use=intended_use,
         out_of_scope=out_of_scope,
         data=dict(data),
-        metrics={k: float(v) for k, v in overall.items()},
-        metrics_by_group={str(g): {k: float(v) for k, v in row.items()} for g, row in by_group.iterrows()},
-        fairness={k: (float(v) if isinstance(v, int | float | np.floating) else str(v)) for k, v in summary.items()},
+        metrics={k: float(v) for k, v in overall.items() if k != "count"},  # counts belong to the data section
+        metrics_by_group={
+            str(g): {k: (int(v) if k == "count" else float(v)) for k, v in row.items()}
+            for g, row in by_group.iterrows()
+        },
+        fairness=_fairness_entries(summary),
         privacy=dict(privacy),
         explanation=dict(explanation),
         limitations=limitations,
