@@ -204,3 +204,9 @@ def test_thread_speedup_stops_repeating_a_runaway_slowdown():
     assert frame["threads"].tolist() == [1, 2], "thread counts are measured in increasing order"
     assert frame["repeats"].tolist() == [3, 1]
     assert frame.loc[1, "speedup"] < 0.2
+
+
+def test_estimate_conclusion_branches():
+    assert inf.conclude_estimate(1_000_000, 1_005_000, label="x").endswith("the formula holds.")
+    assert inf.conclude_estimate(800_000, 1_000_000, label="x").endswith("(-20.0%): the formula misses something.")
+    assert inf.conclude_estimate(1, 0, label="x").endswith("the formula misses something.")

@@ -232,12 +232,12 @@ def test_trigger_sentence_names_each_retrain():
             "policy": ["on alarm"] * 4 + ["never"],
             "month": [0, 1, 2, 3, 1],
             "retrained": [False, True, False, True, False],
-            "trigger": ["", "accuracy 0.612", "", "PSI 0.31", ""],
+            "trigger": ["", "accuracy 0.612", "", "PSI 0.31 and accuracy 0.561", ""],
         }
     )
     sentence = monitoring.conclude_triggers(runs)
-    assert "month 1 (accuracy 0.612), month 3 (PSI 0.31)" in sentence
-    assert "1 by the PSI trigger, 1 by the accuracy trigger" in sentence
+    assert "month 1 (accuracy 0.612), month 3 (PSI 0.31 and accuracy 0.561)" in sentence
+    assert "the PSI trigger fired for 1, the accuracy trigger for 2" in sentence
     assert "never retrained" in monitoring.conclude_triggers(runs, policy="never")
 
 

@@ -115,6 +115,24 @@ def measured_frame_bytes(frame: pd.DataFrame) -> int:
     return int(frame.memory_usage(deep=True, index=True).sum())
 
 
+def conclude_estimate(estimate: int, measured: int, *, label: str, tolerance: float = 0.01) -> str:
+    """Estimate against measurement for one layout, saying whether the formula holds.
+
+    >>> conclude_estimate(1_000, 1_000, label="floats")
+    'floats: estimated 0.00 MB before building, measured 0.00 MB (+0.0%): the formula holds.'
+    >>> conclude_estimate(500, 1_000, label="text").endswith("the formula misses something.")
+    True
+    """
+    error = estimate / measured - 1 if measured else float("inf")
+    head = (
+        f"{label}: estimated {estimate / 2**20:.2f} MB before building, measured {measured / 2**20:.2f} MB "
+        f"({error:+.1%})"
+    )
+    if abs(error) <= tolerance:
+        return head + ": the formula holds."
+    return head + ": the formula misses something."
+
+
 def text_table(n_rows: int, *, text_length: int = 12, seed: int = 0) -> pd.DataFrame:
     """Customers indexed by ``customer_id``, with a free-text ``comment`` column stored as ``object``.
 
