@@ -150,6 +150,8 @@ def test_scaled_budget_multiplies_runs_and_rows():
     assert "36.50 USD (3.65 kg CO2e) with forest" in sentence and "3.65 USD with lin" in sentence
     assert sentence.endswith("a budget line.")
     assert cost.conclude_scaled_budget(_priced(), rows_factor=1, runs=1).endswith("still small change.")
+    same = _priced().assign(accuracy=[0.9, 0.8])
+    assert "with lin, both the most accurate and the cheapest to train" in cost.conclude_scaled_budget(same)
 
 
 def test_cost_accuracy_frame_and_prices_on_a_tiny_menu():

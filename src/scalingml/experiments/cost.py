@@ -359,8 +359,10 @@ def conclude_scaled_budget(
     best_usd, cheap_usd = best.train_usd * factor, cheap.train_usd * factor
     kg = best.train_g_co2 * factor / 1000
     line = "a budget line" if best_usd >= 1 else "still small change"
-    return (
+    head = (
         f"Scaled up (training time assumed linear in rows): retraining nightly for a year on {rows_factor:,.0f}x "
-        f"these rows costs {best_usd:,.2f} USD ({kg:,.2f} kg CO2e) with {best_name}, the most accurate, against "
-        f"{cheap_usd:,.2f} USD with {cheap.model}, the cheapest: {line}."
+        f"these rows costs {best_usd:,.2f} USD ({kg:,.2f} kg CO2e) with {best_name}"
     )
+    if best_name == cheap.model:
+        return f"{head}, both the most accurate and the cheapest to train: {line}."
+    return f"{head}, the most accurate, against {cheap_usd:,.2f} USD with {cheap.model}, the cheapest: {line}."
