@@ -7,7 +7,8 @@ Prints, as markdown tables:
 
 * single-row p50/p95 latency of a random forest's ``predict_proba`` in scikit-learn and in
   ONNX Runtime (skl2onnx export, ``zipmap`` off, one intra-op thread), and their ratio;
-* batch throughput (rows per second at p50) at a few batch sizes for both engines;
+* batch throughput (rows per second at p50) at a few batch sizes for both engines (each batch size
+  after a few untimed warm-up calls, at least ``serving.MIN_CALLS`` timed calls: the ``calls`` column);
 * what skl2onnx's default ZipMap output (one Python dict per row) costs on a 10,000-row batch,
   for the forest and for a logistic regression (where the model itself is cheap);
 * wall time of :func:`scalingml.experiments.monitoring.psi` over ``--rows`` x ``--features``

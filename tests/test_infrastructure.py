@@ -27,14 +27,32 @@ def test_estimate_counts_index_and_object_overhead():
 def test_estimate_rejects_a_dtype_without_a_size():
     with pytest.raises(inf.BadSchemaError, match="'when'.*NumPy dtype"):
         inf.estimate_frame_bytes(10, {"when": "not-a-dtype"})
+    with pytest.raises(inf.BadSchemaError, match="'u'.*no fixed size"):
+        inf.estimate_frame_bytes(10, {"u": "U"})  # np.dtype("U").itemsize == 0
+
+
+def test_estimate_sizes_pandas_default_strings_as_arrow():
+    frame = pd.DataFrame({"x": np.zeros(1_000), "s": pd.Series(["abcdefghijkl"] * 1_000, dtype="str")})
+    schema = inf.schema_of(frame)
+    assert schema["s"] in inf.ARROW_STRING_DTYPES
+    estimate = inf.estimate_frame_bytes(1_000, schema, text_length=12, index=False)
+    measured = int(frame.memory_usage(deep=True, index=False).sum())
+    assert abs(estimate / measured - 1) < 0.01
+    as_objects = inf.estimate_frame_bytes(1_000, {"x": "float64", "s": "object"}, text_length=12, index=False)
+    assert as_objects > estimate
     assert issubclass(inf.BadSchemaError, ScalingmlError)
 
 
 def test_layout_estimates_equal_measurements_and_sparse_beats_dense():
     X, _ = inf.high_cardinality_table(600, 1_000, seed=0)
     frame = inf.layout_footprints(X, budget_bytes=2**30).set_index("layout")
-    assert frame["built"].all()
-    assert (frame["estimated_bytes"] == frame["measured_bytes"]).all()
+    dense = list(inf.EXACT_BY_CONSTRUCTION)
+    assert (frame.loc[dense, "status"] == "exact by construction").all() and not frame.loc[dense, "built"].any()
+    built = frame[frame["built"]]
+    assert set(built.index) == {"categorical (codes)", "sparse one-hot (CSR)"}
+    assert (built["estimated_bytes"] == built["measured_bytes"]).all()
+    assert inf.dense_one_hot(X, np.float32).nbytes == frame.loc["dense float32 one-hot", "estimated_bytes"]
+    assert "exact by construction" in inf.conclude_footprints(frame.reset_index())
     per_row = frame["bytes_per_row"]
     assert per_row["sparse one-hot (CSR)"] < per_row["dense float32 one-hot"] < per_row["dense float64 one-hot"]
     assert per_row["categorical (codes)"] < per_row["sparse one-hot (CSR)"]
@@ -42,12 +60,13 @@ def test_layout_estimates_equal_measurements_and_sparse_beats_dense():
 
 def test_layouts_over_budget_are_estimated_not_built():
     X, _ = inf.high_cardinality_table(300, 1_000, seed=0)
-    frame = inf.layout_footprints(X, budget_bytes=1_000_000).set_index("layout")
-    assert not frame.loc["dense float64 one-hot", "built"]
-    assert np.isnan(frame.loc["dense float64 one-hot", "measured_bytes"])
+    frame = inf.layout_footprints(X, budget_bytes=20_000).set_index("layout")  # 1,000 level names: 15,000 bytes
+    assert not frame.loc["categorical (codes)", "built"]
+    assert frame.loc["categorical (codes)", "status"] == "over the memory budget"
+    assert np.isnan(frame.loc["categorical (codes)", "measured_bytes"])
     assert frame.loc["sparse one-hot (CSR)", "built"]
     sentence = inf.conclude_footprints(frame.reset_index())
-    assert "Not built" in sentence and "dense float64 one-hot" in sentence
+    assert "Not built, because the estimate alone exceeds the memory budget: categorical (codes)" in sentence
 
 
 def test_footprint_conclusion_flags_a_bad_estimate():
@@ -88,13 +107,14 @@ def test_dense_sparse_conclusion_branches(frame, expected):
     assert expected in inf.conclude_dense_sparse(frame)
 
 
-def test_dense_sparse_fit_times_skip_dense_over_budget():
+def test_dense_sparse_fit_times_use_a_row_subset_that_fits():
     X, y = inf.high_cardinality_table(300, 1_000, seed=0)
-    frame = inf.dense_sparse_fit_times(X, y, repeat=1, budget_bytes=10_000)
-    assert frame.set_index("input")["seconds"].isna().to_dict() == {
-        "sparse one-hot (CSR)": False,
-        "dense float64 one-hot": True,
-    }
+    budget = 100 * (X.shape[1] - 1 + 1_000) * 8 * 8  # an eighth of it holds 100 dense rows
+    frame = inf.dense_sparse_fit_times(X, y, repeat=1, budget_bytes=budget)
+    assert frame["rows"].tolist() == [100, 100] and frame["seconds"].notna().all()
+    assert "on the first 100 rows" in inf.conclude_dense_sparse(frame.assign(seconds=[0.1, 0.5]))
+    whole = inf.dense_sparse_fit_times(X, y, repeat=1, budget_bytes=2**30)
+    assert whole["rows"].tolist() == [300, 300]
 
 
 def test_thread_counts_end_at_the_core_count():
@@ -123,7 +143,9 @@ def _threads(base, fast, spread=0.0):
         (_threads(1.0, 0.55), {"n_cores": 2}, "2 threads ran 1.82x faster"),
         (_threads(0.01, 0.005), {"n_cores": 2}, "too short"),
         (_threads(1.0, 0.98), {"n_cores": 2, "load": 3.0}, "other programs compete"),
-        (_threads(1.0, 1.3), {"n_cores": 2, "load": 0.1}, "no speedup measured"),
+        (_threads(1.0, 1.3), {"n_cores": 2, "load": 0.1}, "a real slowdown"),
+        (_threads(1.0, 1.5), {"n_cores": 2, "load": 3.0}, "other programs held the cores"),
+        (_threads(1.0, 0.45, spread=0.5), {"n_cores": 2}, "more than the thread count allows"),
         (_threads(1.0, 0.8, spread=0.5), {"n_cores": 2}, "no speedup measured"),
         (_threads(1.0, 0.5).iloc[:1], {"n_cores": 1}, "1 core"),
     ],
@@ -182,3 +204,9 @@ def test_thread_speedup_stops_repeating_a_runaway_slowdown():
     assert frame["threads"].tolist() == [1, 2], "thread counts are measured in increasing order"
     assert frame["repeats"].tolist() == [3, 1]
     assert frame.loc[1, "speedup"] < 0.2
+
+
+def test_estimate_conclusion_branches():
+    assert inf.conclude_estimate(1_000_000, 1_005_000, label="x").endswith("the formula holds.")
+    assert inf.conclude_estimate(800_000, 1_000_000, label="x").endswith("(-20.0%): the formula misses something.")
+    assert inf.conclude_estimate(1, 0, label="x").endswith("the formula misses something.")

@@ -83,7 +83,10 @@ def test_budget_sentences_say_when_a_gain_is_real_or_noise():
     assert "not shown to pay" in real[2] and real[2].endswith("keep b.")
     single = cost.conclude_budgets(_menu_frame([0.80, 0.79, 0.78]))
     assert "buy a" in single[0] and "single model" in single[1]
-    assert single[-1] == "Never buy (something cheaper is at least as accurate): b, c."
+    assert single[-1].startswith("Nominally dominated (something cheaper is at least as accurate, but within noise): b")
+    clear = cost.conclude_budgets(_menu_frame([0.80, 0.60, 0.79]))
+    assert "Never buy (something cheaper is more accurate beyond noise): b." in clear
+    assert any(s.startswith("Nominally dominated") and ": c;" in s for s in clear)
 
 
 def test_small_steps_add_up_against_the_model_bought_so_far():
@@ -103,8 +106,52 @@ def test_boosting_conclusion_compares_like_with_like():
         }
     )
     assert cost.conclude_boosting(frame) == (
-        "At 50 trees classic boosting took 4.0x the CPU-s of histogram boosting, for the same accuracy within noise."
+        "At 50 trees classic boosting took 4.0x the CPU-s of histogram boosting, for the same accuracy within noise "
+        "(both grow trees of at most 8 leaves)."
     )
+    faster_classic = frame.assign(train_cpu_s=[1.0, 2.0], accuracy=[0.80, 0.90])
+    assert "histogram boosting took 2.0x the CPU-s of classic boosting, for an accuracy difference of +0.100" in (
+        cost.conclude_boosting(faster_classic)
+    )
+    noisy = frame.assign(train_spread=[4.0, 0.0])
+    assert "the same CPU-s within timing noise (400%)" in cost.conclude_boosting(noisy)
+
+
+def test_boosting_menu_grows_trees_of_the_same_size():
+    menu = cost.model_menu(scale.get_profile("ci"))
+    classic = menu["gradient boosting (50 trees)"][1]
+    hist = menu["hist gradient boosting (50 iter)"][1]
+    assert 2**classic.max_depth == hist.max_leaf_nodes
+
+
+def _priced(spread=0.0):
+    return pd.DataFrame(
+        {
+            "model": ["lin", "forest"],
+            "accuracy": [0.70, 0.80],
+            "train_cpu_s": [1.0, 10.0],
+            "train_usd": [1e-5, 1e-4],
+            "train_g_co2": [1e-3, 1e-2],
+            "million_predictions_usd": [1e-4, 6e-4],
+            "predict_spread": [spread, 0.0],
+        }
+    )
+
+
+def test_serving_cost_sentence_says_batch_and_qualifies_the_ratio():
+    clear = cost.conclude_serving_cost(_priced(), batch_rows=600)
+    assert clear.startswith("Batch scoring (batches of 600 rows)") and "(6x, beyond the timing spread of 10%)" in clear
+    assert "one row per call costs far more" in clear
+    assert "inconclusive" in cost.conclude_serving_cost(_priced(spread=6.0), batch_rows=600)
+
+
+def test_scaled_budget_multiplies_runs_and_rows():
+    sentence = cost.conclude_scaled_budget(_priced(), rows_factor=1_000, runs=365)
+    assert "36.50 USD (3.65 kg CO2e) with forest" in sentence and "3.65 USD with lin" in sentence
+    assert sentence.endswith("a budget line.")
+    assert cost.conclude_scaled_budget(_priced(), rows_factor=1, runs=1).endswith("still small change.")
+    same = _priced().assign(accuracy=[0.9, 0.8])
+    assert "with lin, both the most accurate and the cheapest to train" in cost.conclude_scaled_budget(same)
 
 
 def test_cost_accuracy_frame_and_prices_on_a_tiny_menu():
@@ -113,6 +160,8 @@ def test_cost_accuracy_frame_and_prices_on_a_tiny_menu():
     frame = cost.cost_accuracy_frame(menu, X[:300], y[:300], X[300:], y[300:])
     assert frame["model"].tolist() == ["lr", "rf"]
     assert frame["accuracy"].between(0, 1).all() and (frame["train_cpu_s"] >= 0).all()
+    assert (frame["train_spread"] == 0).all(), "one training timing has no spread"
+    assert (frame["predict_spread"] >= 0).all()
     priced = cost.price_models(frame, cost.default_assumptions())
     assert priced["train_usd"].tolist() == pytest.approx(
         (frame["train_cpu_s"] / 3600 * cost.ASSUMPTIONS["price_per_vcpu_hour"][0]).tolist()
@@ -157,6 +206,10 @@ def test_latency_frame_columns_and_throughput(forest_and_session):
     forest, _, X = forest_and_session
     frame = serving.latency_by_batch({"scikit-learn": forest.predict_proba}, X, [1, 100], calls=5)
     assert frame["batch"].tolist() == [1, 100]
+    assert frame["calls"].tolist() == [serving.MIN_CALLS, serving.MIN_CALLS], "at least MIN_CALLS timed calls"
+    seen = []
+    serving.latency_by_batch({"e": lambda b: seen.append(len(b))}, X, [1, 100], calls=40, min_calls=20, warmup=2)
+    assert len(seen) == (2 + 40) + (2 + 40 * 1), "warm-up calls, then the timed ones"
     assert (frame["p95_ms"] >= frame["p50_ms"]).all()
     assert frame["rows_per_s"].tolist() == pytest.approx((frame["batch"] / (frame["p50_ms"] / 1000)).tolist())
 
@@ -180,8 +233,12 @@ def test_single_row_conclusion_branches(frame, expected):
 
 
 def test_batching_conclusion_branches():
-    gain = pd.DataFrame({"engine": "e", "batch": [1, 1000], "p50_ms": [1.0, 2.0], "rows_per_s": [1e3, 5e5]})
-    assert "(500x)" in serving.conclude_batching(gain, "e")
+    gain = pd.DataFrame(
+        {"engine": "e", "batch": [1, 1000], "calls": [300, 20], "p50_ms": [1.0, 2.0], "rows_per_s": [1e3, 5e5]}
+    )
+    assert "(500x)" in serving.conclude_batching(gain, "e") and "p50 of 20 timed calls" in serving.conclude_batching(
+        gain, "e"
+    )
     flat = gain.assign(rows_per_s=[1e3, 1.5e3])
     assert "only 1.5x" in serving.conclude_batching(flat, "e")
 

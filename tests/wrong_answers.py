@@ -184,11 +184,11 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer(
             "footprint estimate that forgets the index",
             {
-                "q1_answer": "def estimate_bytes(n_rows, dtypes, text_length):\n"
+                "q1_answer": "def estimate_bytes(n_rows, dtypes, text_lengths):\n"
                 "    per_row = 0\n"
-                "    for dtype in dtypes.values():\n"
+                "    for column, dtype in dtypes.items():\n"
                 "        if str(dtype) == 'object':\n"
-                "            per_row += 8 + sys.getsizeof('x' * text_length)\n"
+                "            per_row += 8 + sys.getsizeof('x' * text_lengths[column])\n"
                 "        else:\n"
                 "            per_row += np.dtype(dtype).itemsize\n"
                 "    return n_rows * per_row"
@@ -199,24 +199,35 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer(
             "footprint estimate that counts only the characters of each string (no object overhead)",
             {
-                "q1_answer": "def estimate_bytes(n_rows, dtypes, text_length):\n"
+                "q1_answer": "def estimate_bytes(n_rows, dtypes, text_lengths):\n"
                 "    per_row = 8\n"
-                "    for dtype in dtypes.values():\n"
-                "        per_row += text_length if str(dtype) == 'object' else np.dtype(dtype).itemsize\n"
+                "    for column, dtype in dtypes.items():\n"
+                "        per_row += text_lengths[column] if str(dtype) == 'object' else np.dtype(dtype).itemsize\n"
                 "    return n_rows * per_row"
             },
             loses=("q1_tests",),
         ),
         WrongAnswer(
+            "calls the course package, which takes one text length for every column",
+            {
+                "q1_answer": "import scalingml.experiments.infrastructure\n"
+                "def estimate_bytes(n_rows, dtypes, text_lengths):\n"
+                "    return scalingml.experiments.infrastructure.estimate_frame_bytes(\n"
+                "        n_rows, dtypes, text_length=max(text_lengths.values(), default=0))"
+            },
+            loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
             "CPU-seconds divided by 60 (minutes, not hours)",
             {
                 "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
-                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh'):\n"
+                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh', 'pue'):\n"
                 "        value = assumptions.get(name)\n"
                 "        if value is None or math.isnan(value) or value < 0:\n"
                 "            raise ValueError(name)\n"
                 "    hours = cpu_seconds / 60\n"
-                "    kwh = hours * assumptions['watts_per_core'] / 1000\n"
+                "    kwh = hours * assumptions['watts_per_core'] / 1000 * assumptions['pue']\n"
                 "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
                 "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
             },
@@ -228,32 +239,61 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             {
                 "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
                 "    hours = cpu_seconds / 3600\n"
-                "    kwh = hours * assumptions['watts_per_core'] / 1000\n"
+                "    kwh = hours * assumptions['watts_per_core'] / 1000 * assumptions['pue']\n"
                 "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
                 "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
             },
             loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "checks every field for a missing value but only the price for a negative one",
+            {
+                "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
+                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh', 'pue'):\n"
+                "        v = assumptions.get(name)\n"
+                "        if v is None or v != v:\n"
+                "            raise ValueError(f'{name} is missing')\n"
+                "    if assumptions['price_per_vcpu_hour'] < 0:\n"
+                "        raise ValueError('price_per_vcpu_hour is negative')\n"
+                "    hours = cpu_seconds / 3600\n"
+                "    kwh = hours * assumptions['watts_per_core'] / 1000 * assumptions['pue']\n"
+                "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
+                "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
         ),
         WrongAnswer(
             "energy in watt-hours (forgets to divide by 1000)",
             {
                 "q2_answer": "def training_cost(cpu_seconds, assumptions):\n"
-                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh'):\n"
+                "    for name in ('price_per_vcpu_hour', 'watts_per_core', 'grid_g_co2_per_kwh', 'pue'):\n"
                 "        value = assumptions.get(name)\n"
                 "        if value is None or math.isnan(value) or value < 0:\n"
                 "            raise ValueError(name)\n"
                 "    hours = cpu_seconds / 3600\n"
-                "    kwh = hours * assumptions['watts_per_core']\n"
+                "    kwh = hours * assumptions['watts_per_core'] * assumptions['pue']\n"
                 "    return {'usd': hours * assumptions['price_per_vcpu_hour'], 'kwh': kwh,\n"
                 "            'g_co2': kwh * assumptions['grid_g_co2_per_kwh']}"
             },
             loses=("q2_tests",),
         ),
         WrongAnswer(
+            "calls the course package, which knows no PUE",
+            {
+                "q2_answer": "import scalingml.experiments.cost\n"
+                "def training_cost(cpu_seconds, assumptions):\n"
+                "    return scalingml.experiments.cost.cost_of(cpu_seconds, assumptions)"
+            },
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
             "Pareto front that keeps dominated points (everything more accurate than the cheapest)",
             {
-                "q3_answer": "def pareto_models(frame):\n"
-                "    cheapest = frame.sort_values('train_cpu_s').iloc[0]\n"
+                "q3_answer": "def pareto_models(frame, rows_scored):\n"
+                "    total = frame['train_cpu_s'] + rows_scored * frame['predict_cpu_s_per_row']\n"
+                "    cheapest = frame.loc[total.idxmin()]\n"
                 "    keep = frame[(frame['accuracy'] >= cheapest['accuracy'])]\n"
                 "    return sorted(keep['model'])"
             },
@@ -263,16 +303,27 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer(
             "non-strict domination: identical models knock each other off the front",
             {
-                "q3_answer": "def pareto_models(frame):\n"
+                "q3_answer": "def pareto_models(frame, rows_scored):\n"
+                "    total = frame['train_cpu_s'] + rows_scored * frame['predict_cpu_s_per_row']\n"
                 "    front = []\n"
-                "    for row in frame.itertuples():\n"
-                "        others = frame.drop(index=row.Index)\n"
-                "        if not ((others['train_cpu_s'] <= row.train_cpu_s)\n"
-                "                & (others['accuracy'] >= row.accuracy)).any():\n"
-                "            front.append(row.model)\n"
+                "    for i in range(len(frame)):\n"
+                "        others = [j for j in range(len(frame)) if j != i]\n"
+                "        if not ((total.iloc[others] <= total.iloc[i])\n"
+                "                & (frame['accuracy'].iloc[others] >= frame['accuracy'].iloc[i])).any():\n"
+                "            front.append(frame['model'].iloc[i])\n"
                 "    return sorted(front)"
             },
             loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "calls the course package: a front on training cost alone, serving ignored",
+            {
+                "q3_answer": "import scalingml.experiments.cost\n"
+                "def pareto_models(frame, rows_scored):\n"
+                "    return sorted(frame.loc[scalingml.experiments.cost.pareto_front(frame), 'model'])"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests", "q6_tests"),
         ),
         WrongAnswer(
             "buys the most accurate affordable model, ignoring the noise",
@@ -302,14 +353,79 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q4_tests",),
         ),
         WrongAnswer(
+            "strict budget: a model that costs exactly the budget is left out",
+            {
+                "q4_answer": "def buy(frame, budget):\n"
+                "    affordable = frame[frame['train_cpu_s'] < budget]\n"
+                "    if affordable.empty:\n"
+                "        return None\n"
+                "    best = affordable.loc[affordable['accuracy'].idxmax()]\n"
+                "    good = affordable[affordable['accuracy'] >= best['accuracy'] - 2 * best['accuracy_se']]\n"
+                "    return good.sort_values('train_cpu_s').iloc[0]['model']"
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "each candidate's own standard error instead of the best model's",
+            {
+                "q4_answer": "def buy(frame, budget):\n"
+                "    a = frame[frame['train_cpu_s'] <= budget]\n"
+                "    if a.empty:\n"
+                "        return None\n"
+                "    best = a['accuracy'].max()\n"
+                "    good = a[a['accuracy'] >= best - 2 * a['accuracy_se']]\n"
+                "    return good.sort_values('train_cpu_s').iloc[0]['model']"
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "correct alternative (keeps full marks): the gap to the best, compared with two of its standard errors",
+            {
+                "q4_answer": "def buy(frame, budget):\n"
+                "    a = frame[frame['train_cpu_s'] <= budget]\n"
+                "    if len(a) == 0:\n"
+                "        return None\n"
+                "    best = a.sort_values('accuracy', ascending=False).iloc[0]\n"
+                "    good = a[best['accuracy'] - a['accuracy'] <= 2 * best['accuracy_se']]\n"
+                "    return str(good.sort_values('train_cpu_s')['model'].iloc[0])"
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+        ),
+        WrongAnswer(
             "PSI without the epsilon for empty bins",
             {
                 "q5_answer": "def psi(reference, current, bins=10):\n"
                 "    reference = np.asarray(reference, dtype=float)\n"
                 "    current = np.asarray(current, dtype=float)\n"
-                "    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))\n"
-                "    r = np.bincount(np.searchsorted(edges, reference), minlength=len(edges) + 1) / len(reference)\n"
-                "    c = np.bincount(np.searchsorted(edges, current), minlength=len(edges) + 1) / len(current)\n"
+                "    q = np.linspace(0, 1, bins + 1)[1:-1]\n"
+                "    edges = np.unique(np.quantile(reference[~np.isnan(reference)], q))\n"
+                "    def shares(v):\n"
+                "        m = np.isnan(v)\n"
+                "        counts = np.bincount(np.searchsorted(edges, v[~m]), minlength=len(edges) + 1)\n"
+                "        return np.append(counts, m.sum()) / len(v)\n"
+                "    r, c = shares(reference), shares(current)\n"
+                "    with np.errstate(divide='ignore', invalid='ignore'):\n"
+                "        return float(np.nansum((c - r) * np.log(c / r)))"
+            },
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q6_tests"),
+        ),
+        WrongAnswer(
+            "PSI with the epsilon floor on the current sample only",
+            {
+                "q5_answer": "def psi(reference, current, bins=10):\n"
+                "    reference = np.asarray(reference, dtype=float)\n"
+                "    current = np.asarray(current, dtype=float)\n"
+                "    q = np.linspace(0, 1, bins + 1)[1:-1]\n"
+                "    edges = np.unique(np.quantile(reference[~np.isnan(reference)], q))\n"
+                "    def shares(v):\n"
+                "        m = np.isnan(v)\n"
+                "        counts = np.bincount(np.searchsorted(edges, v[~m]), minlength=len(edges) + 1)\n"
+                "        return np.append(counts, m.sum()) / len(v)\n"
+                "    r, c = shares(reference), np.maximum(shares(current), 1e-4)\n"
                 "    with np.errstate(divide='ignore', invalid='ignore'):\n"
                 "        return float(np.sum((c - r) * np.log(c / r)))"
             },
@@ -322,13 +438,26 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "q5_answer": "def psi(reference, current, bins=10):\n"
                 "    reference = np.asarray(reference, dtype=float)\n"
                 "    current = np.asarray(current, dtype=float)\n"
-                "    edges = np.linspace(reference.min(), reference.max(), bins + 1)[1:-1]\n"
-                "    r = np.bincount(np.searchsorted(edges, reference), minlength=bins) / len(reference)\n"
-                "    c = np.bincount(np.searchsorted(edges, current), minlength=bins) / len(current)\n"
-                "    r, c = np.maximum(r, 1e-4), np.maximum(c, 1e-4)\n"
+                "    present = reference[~np.isnan(reference)]\n"
+                "    edges = np.linspace(present.min(), present.max(), bins + 1)[1:-1]\n"
+                "    def shares(v):\n"
+                "        m = np.isnan(v)\n"
+                "        counts = np.bincount(np.searchsorted(edges, v[~m]), minlength=bins)\n"
+                "        return np.maximum(np.append(counts, m.sum()) / len(v), 1e-4)\n"
+                "    r, c = shares(reference), shares(current)\n"
                 "    return float(np.sum((c - r) * np.log(c / r)))"
             },
             loses=("q5_tests",),
+        ),
+        WrongAnswer(
+            "calls the course package, which refuses missing values",
+            {
+                "q5_answer": "import scalingml.experiments.monitoring\n"
+                "def psi(reference, current, bins=10):\n"
+                "    return scalingml.experiments.monitoring.psi(reference, current, bins=bins)"
+            },
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q6_tests"),
         ),
         WrongAnswer(
             "alarm on the mean PSI over features instead of any feature",

@@ -106,6 +106,9 @@ def model_menu(profile: scale.ScaleProfile | None = None, seed: int = 0) -> dict
 
     Forest sizes follow the profile's ``forest_trees``; boosting comes in the classic
     (``GradientBoostingClassifier``, exact splits) and the histogram flavour (binned features).
+    Both boosting flavours grow trees of the same size, so that they compare like for like:
+    classic depth-3 trees have at most 8 leaves, and the histogram trees are capped at 8 leaves
+    (``max_leaf_nodes=8``; its default is 31).
     """
     profile = profile or scale.active()
     trees = profile.forest_trees
@@ -129,11 +132,11 @@ def model_menu(profile: scale.ScaleProfile | None = None, seed: int = 0) -> dict
         ),
         "hist gradient boosting (50 iter)": (
             "histogram boosting",
-            HistGradientBoostingClassifier(max_iter=50, early_stopping=False, random_state=seed),
+            HistGradientBoostingClassifier(max_iter=50, max_leaf_nodes=8, early_stopping=False, random_state=seed),
         ),
         "hist gradient boosting (200 iter)": (
             "histogram boosting",
-            HistGradientBoostingClassifier(max_iter=200, early_stopping=False, random_state=seed),
+            HistGradientBoostingClassifier(max_iter=200, max_leaf_nodes=8, early_stopping=False, random_state=seed),
         ),
     }
 
@@ -146,9 +149,15 @@ def cost_accuracy_frame(
     y_test,
     *,
     repeat: int = 1,
+    predict_repeat: int = 5,
     clock: Callable[[], float] = time.process_time,
 ) -> pd.DataFrame:
     """Train each model, then measure its training CPU-seconds, prediction CPU-seconds per row and accuracy.
+
+    Training is timed ``repeat`` times, batch scoring of the whole test set ``predict_repeat``
+    times (it is cheap); each keeps its best time and its relative spread ((max - min) /
+    median, 0 for one timing), so conclusions can tell differences from timing noise.
+    ``predict_cpu_s_per_row`` is for *batch* scoring: one row per call costs far more per row.
 
     CPU-seconds (``time.process_time``: every thread of this process) are what a cloud bills
     as vCPU time. Native thread pools are capped at one thread, so that idle threads
@@ -159,20 +168,31 @@ def cost_accuracy_frame(
     for name, (family, estimator) in progress(menu.items(), desc="models"):
         model = clone(estimator)
         with threadpool_limits(limits=1):
-            train = measure.time_call(model.fit, X_train, y_train, repeat=repeat, clock=clock).best
-            predict = measure.time_call(model.predict, X_test, repeat=max(1, repeat), clock=clock).best
+            train = measure.time_call(model.fit, X_train, y_train, repeat=repeat, clock=clock)
+            predict = measure.time_call(model.predict, X_test, repeat=max(1, predict_repeat), clock=clock)
         accuracy = float((model.predict(X_test) == np.asarray(y_test)).mean())
         rows.append(
             {
                 "model": name,
                 "family": family,
-                "train_cpu_s": train,
-                "predict_cpu_s_per_row": predict / len(X_test),
+                "train_cpu_s": train.best,
+                "train_spread": _spread(train.times),
+                "predict_cpu_s_per_row": predict.best / len(X_test),
+                "predict_spread": _spread(predict.times),
                 "accuracy": accuracy,
                 "accuracy_se": math.sqrt(accuracy * (1 - accuracy) / len(X_test)),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _spread(times) -> float:
+    """(max - min) / median of repeated timings; 0 for a single timing."""
+    times = list(times)
+    if len(times) < 2:
+        return 0.0
+    median = float(np.median(times))
+    return (max(times) - min(times)) / median if median > 0 else 0.0
 
 
 def price_models(frame: pd.DataFrame, assumptions: pd.DataFrame | Mapping[str, float]) -> pd.DataFrame:
@@ -218,8 +238,10 @@ def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: s
 
     Each step up the front is a budget at which a more accurate model becomes affordable.
     The recommendation moves up only when the gain over the model recommended so far exceeds
-    two standard errors of their difference (``accuracy_se``); otherwise the sentence says the
-    extra spend is not shown to pay at this profile, and keeps the cheaper model.
+    two standard errors of their difference (``hypot`` of both ``accuracy_se``: both accuracies
+    are noisy); otherwise the sentence says the extra spend is not shown to pay at this
+    profile, and keeps the cheaper model. (Assignment 03 uses a simpler rule, two standard
+    errors of the best model alone, which is slightly less strict.)
     """
     front = frame[pareto_front(frame, cost=cost, score=score)].sort_values(cost)
     sentences = []
@@ -249,14 +271,28 @@ def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: s
             )
     if len(front) == 1:
         sentences.append(f"The front is a single model: on this data no budget buys more accuracy than {bought.model}.")
-    dominated = frame.loc[~pareto_front(frame, cost=cost, score=score), "model"].tolist()
-    if dominated:
-        sentences.append(f"Never buy (something cheaper is at least as accurate): {', '.join(dominated)}.")
+    dominated = frame[~pareto_front(frame, cost=cost, score=score)]
+    clearly, nominally = [], []
+    for row in dominated.itertuples():
+        rivals = frame[(frame[cost] <= getattr(row, cost)) & (frame[score] >= getattr(row, score))]
+        se = np.hypot(rivals.get("accuracy_se", 0.0), getattr(row, "accuracy_se", 0.0))
+        beaten = ((rivals[score] - getattr(row, score)) > 2 * se).any()
+        (clearly if beaten else nominally).append(row.model)
+    if clearly:
+        sentences.append(f"Never buy (something cheaper is more accurate beyond noise): {', '.join(clearly)}.")
+    if nominally:
+        sentences.append(
+            f"Nominally dominated (something cheaper is at least as accurate, but within noise): "
+            f"{', '.join(nominally)}; not worth their extra cost on this measurement."
+        )
     return sentences
 
 
-def conclude_boosting(frame: pd.DataFrame) -> str:
-    """Classic against histogram gradient boosting at the same number of trees, from the measured frame."""
+def conclude_boosting(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
+    """Classic against histogram gradient boosting at the same number of trees, from the measured frame.
+
+    A CPU-s ratio counts only beyond the timing noise (``noise`` or the measured ``train_spread``).
+    """
     rows = []
     for n in (50, 200):
         classic = frame[frame["model"] == f"gradient boosting ({n} trees)"]
@@ -270,8 +306,63 @@ def conclude_boosting(frame: pd.DataFrame) -> str:
         ratio = classic.train_cpu_s / hist.train_cpu_s
         gap = hist.accuracy - classic.accuracy
         se = math.hypot(hist.accuracy_se, classic.accuracy_se)
-        speed = f"{ratio:.1f}x the CPU-s of" if ratio >= 1 else f"{1 / ratio:.1f}x less CPU-s than"
+        margin = max(noise, float(getattr(classic, "train_spread", 0.0)), float(getattr(hist, "train_spread", 0.0)))
+        if ratio > 1 + margin:
+            speed = f"classic boosting took {ratio:.1f}x the CPU-s of histogram boosting"
+        elif ratio < 1 / (1 + margin):
+            speed = f"histogram boosting took {1 / ratio:.1f}x the CPU-s of classic boosting"
+        else:
+            speed = f"classic and histogram boosting took the same CPU-s within timing noise ({margin:.0%})"
         acc = "the same accuracy within noise" if abs(gap) <= 2 * se else f"an accuracy difference of {gap:+.3f}"
-        parts.append(f"at {n} trees classic boosting took {speed} histogram boosting, for {acc}")
+        parts.append(f"at {n} trees {speed}, for {acc}")
     sentence = "; ".join(parts)
-    return sentence[0].upper() + sentence[1:] + "."
+    return sentence[0].upper() + sentence[1:] + " (both grow trees of at most 8 leaves)."
+
+
+def conclude_serving_cost(frame: pd.DataFrame, *, batch_rows: int, noise: float = 0.1) -> str:
+    """Cheapest against dearest million *batch* predictions, with the ratio only when it beats the timing noise.
+
+    ``batch_rows`` is the batch the per-row cost was measured on (the test set).
+    """
+    cheap = frame.loc[frame["million_predictions_usd"].idxmin()]
+    dear = frame.loc[frame["million_predictions_usd"].idxmax()]
+    ratio = dear.million_predictions_usd / cheap.million_predictions_usd
+    margin = max(noise, float(cheap.get("predict_spread", 0.0)), float(dear.get("predict_spread", 0.0)))
+    head = (
+        f"Batch scoring (batches of {batch_rows:,} rows), one million predictions cost "
+        f"{cheap.million_predictions_usd:.2g} USD with {cheap.model} and {dear.million_predictions_usd:.2g} USD "
+        f"with {dear.model}"
+    )
+    if ratio > 1 + margin:
+        verdict = f" ({ratio:.0f}x, beyond the timing spread of {margin:.0%})"
+    else:
+        verdict = f": the difference is within the timing spread ({margin:.0%}), inconclusive"
+    return (
+        head + verdict + ". Answering one row per call costs far more per row (see the serving experiment below), "
+        "under the assumptions above."
+    )
+
+
+def conclude_scaled_budget(
+    frame: pd.DataFrame, *, rows_factor: float = 1_000, runs: int = 365, model: str | None = None
+) -> str:
+    """Training cost of a scaled scenario: ``runs`` retrains (nightly for a year) on ``rows_factor`` x the rows.
+
+    Assumes training time grows linearly with rows (optimistic for some models, pessimistic for
+    others; the lesson 02 scaling experiment measures it). ``model`` defaults to the most
+    accurate on the menu, compared with the cheapest.
+    """
+    best = frame.loc[frame["accuracy"].idxmax()] if model is None else frame.set_index("model").loc[model]
+    best_name = best.name if model is not None else best.model
+    cheap = frame.loc[frame["train_cpu_s"].idxmin()]
+    factor = rows_factor * runs
+    best_usd, cheap_usd = best.train_usd * factor, cheap.train_usd * factor
+    kg = best.train_g_co2 * factor / 1000
+    line = "a budget line" if best_usd >= 1 else "still small change"
+    head = (
+        f"Scaled up (training time assumed linear in rows): retraining nightly for a year on {rows_factor:,.0f}x "
+        f"these rows costs {best_usd:,.2f} USD ({kg:,.2f} kg CO2e) with {best_name}"
+    )
+    if best_name == cheap.model:
+        return f"{head}, both the most accurate and the cheapest to train: {line}."
+    return f"{head}, the most accurate, against {cheap_usd:,.2f} USD with {cheap.model}, the cheapest: {line}."

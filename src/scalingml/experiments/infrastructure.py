@@ -16,6 +16,8 @@ Cost lives in :mod:`scalingml.experiments.cost`, serving in
 17000
 >>> estimate_frame_bytes(1000, {"a": "float64"}, index=False)
 8000
+>>> estimate_frame_bytes(1000, {"s": "str"}, text_length=12, index=False)  # pandas 3's Arrow strings
+20000
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ POINTER_BYTES = 8
 EMPTY_STR_BYTES = sys.getsizeof("")
 #: Bytes per row of a materialised integer index (a ``RangeIndex`` costs a constant instead).
 INDEX_BYTES = 8
+#: Bytes per row of an Arrow ``large_string`` offset: pandas 3 stores its default ``str`` dtype this way.
+ARROW_OFFSET_BYTES = 8
+#: Dtype names pandas 3 stores as Arrow strings (one buffer of characters plus an offset per row).
+ARROW_STRING_DTYPES = ("str", "string", "string[pyarrow]", "large_string[pyarrow]")
 
 
 def string_object_bytes(length: int) -> int:
@@ -60,33 +66,71 @@ def string_object_bytes(length: int) -> int:
     return EMPTY_STR_BYTES + int(length)
 
 
+def arrow_string_bytes(length: int) -> int:
+    """Bytes per row of an ASCII string of ``length`` characters in pandas 3's Arrow layout (no missing values).
+
+    >>> arrow_string_bytes(12)
+    20
+    """
+    return ARROW_OFFSET_BYTES + int(length)
+
+
 def estimate_frame_bytes(n_rows: int, dtypes: Mapping[str, str], *, text_length: float = 0, index: bool = True) -> int:
     """Footprint of a pandas table from its schema, as ``memory_usage(deep=True).sum()`` reports it.
 
     ``dtypes`` maps column names to NumPy dtype names (``float64``, ``float32``, ``int8``,
     ``bool``, ...) or ``object`` for ASCII strings of ``text_length`` characters: an object
     column costs a pointer *and* a whole Python object per row, not just its characters.
+    pandas 3's default string dtype (``str``, also ``string``) is stored by Arrow: the
+    characters in one buffer plus an 8-byte offset per row (no missing values assumed; a
+    validity bitmap adds one bit per row when there are some).
     ``index=True`` counts a materialised 64-bit index (as after ``set_index`` or a filter);
     a default ``RangeIndex`` costs a constant and is counted as zero.
     """
     per_row = INDEX_BYTES if index else 0
     for column, dtype in dtypes.items():
-        if str(dtype) == "object":
+        name = str(dtype)
+        if name == "object":
             per_row += POINTER_BYTES + string_object_bytes(int(round(text_length)))
             continue
+        if name in ARROW_STRING_DTYPES:
+            per_row += arrow_string_bytes(int(round(text_length)))
+            continue
         try:
-            per_row += np.dtype(dtype).itemsize
+            width = np.dtype(dtype).itemsize
         except TypeError:
+            width = 0
+        if width == 0:  # np.dtype("str") and other flexible dtypes have no fixed size
             raise BadSchemaError(
                 f"Column {column!r} has dtype {dtype!r}, which has no fixed size: use a NumPy dtype name "
-                "(float64, float32, int64, int8, bool, ...) or 'object' for strings."
-            ) from None
+                "(float64, float32, int64, int8, bool, ...), 'object' for Python strings or 'str' for pandas 3's "
+                "Arrow strings."
+            )
+        per_row += width
     return int(n_rows) * per_row
 
 
 def measured_frame_bytes(frame: pd.DataFrame) -> int:
     """What pandas reports for ``frame``, index and Python objects included."""
     return int(frame.memory_usage(deep=True, index=True).sum())
+
+
+def conclude_estimate(estimate: int, measured: int, *, label: str, tolerance: float = 0.01) -> str:
+    """Estimate against measurement for one layout, saying whether the formula holds.
+
+    >>> conclude_estimate(1_000, 1_000, label="floats")
+    'floats: estimated 0.00 MB before building, measured 0.00 MB (+0.0%): the formula holds.'
+    >>> conclude_estimate(500, 1_000, label="text").endswith("the formula misses something.")
+    True
+    """
+    error = estimate / measured - 1 if measured else float("inf")
+    head = (
+        f"{label}: estimated {estimate / 2**20:.2f} MB before building, measured {measured / 2**20:.2f} MB "
+        f"({error:+.1%})"
+    )
+    if abs(error) <= tolerance:
+        return head + ": the formula holds."
+    return head + ": the formula misses something."
 
 
 def text_table(n_rows: int, *, text_length: int = 12, seed: int = 0) -> pd.DataFrame:
@@ -197,19 +241,39 @@ def _measured_layout(name: str, X: pd.DataFrame) -> int:
     return matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
 
 
+#: Layouts whose size is rows x columns x width by construction: building them would only confirm arithmetic.
+EXACT_BY_CONSTRUCTION = ("dense float64 one-hot", "dense float32 one-hot")
+
+
 def layout_footprints(X: pd.DataFrame, *, budget_bytes: int) -> pd.DataFrame:
     """Estimated and measured bytes of four layouts of ``X`` (from :func:`high_cardinality_table`).
 
-    A layout whose *estimate* exceeds ``budget_bytes`` is not built (``measured_bytes`` is
-    missing, ``built`` False): estimating first is how a job avoids being killed for memory.
+    Dense layouts are not built: their size is rows x columns x bytes per cell by
+    construction (``status`` says so). The categorical and sparse layouts depend on the data
+    (code width, level names, non-zero cells), so they are built and measured, unless their
+    *estimate* exceeds ``budget_bytes``: estimating first is how a job avoids being killed for memory.
     """
     n_rows, n_levels = len(X), len(X["product"].cat.categories)
     estimates = estimate_layout_bytes(n_rows, X.shape[1] - 1, n_levels)
     rows = []
     for name, estimate in progress(estimates.items(), desc="layouts"):
-        built = estimate <= budget_bytes
+        if name in EXACT_BY_CONSTRUCTION:
+            status = "exact by construction"
+        elif estimate > budget_bytes:
+            status = "over the memory budget"
+        else:
+            status = "measured"
+        built = status == "measured"
         measured = _measured_layout(name, X) if built else np.nan
-        rows.append({"layout": name, "estimated_bytes": estimate, "measured_bytes": measured, "built": built})
+        rows.append(
+            {
+                "layout": name,
+                "estimated_bytes": estimate,
+                "measured_bytes": measured,
+                "built": built,
+                "status": status,
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["bytes_per_row"] = frame["measured_bytes"].fillna(frame["estimated_bytes"]) / n_rows
     return frame
@@ -222,7 +286,7 @@ def conclude_footprints(frame: pd.DataFrame, *, tolerance: float = 0.1) -> str:
     ...                   "measured_bytes": [800.0, 104.0], "built": [True, True], "bytes_per_row": [8.0, 1.04]})
     >>> print(conclude_footprints(f))  # doctest: +NORMALIZE_WHITESPACE
     The largest layout (dense, 8.0 bytes per row) takes 7.7x the smallest (sparse, 1.0 bytes per row).
-    Every estimate made before building was within 10% of the measured size (worst: 4% off).
+    The estimates that depend on the data (dense, sparse) were within 10% of the measured size (worst: 4% off).
     """
     largest = frame.loc[frame["bytes_per_row"].idxmax()]
     smallest = frame.loc[frame["bytes_per_row"].idxmin()]
@@ -232,17 +296,25 @@ def conclude_footprints(frame: pd.DataFrame, *, tolerance: float = 0.1) -> str:
         f"({smallest.layout}, {smallest.bytes_per_row:,.1f} bytes per row)."
     )
     built = frame[frame["built"]]
-    skipped = frame.loc[~frame["built"], "layout"].tolist()
+    status = frame["status"] if "status" in frame else pd.Series("over the memory budget", index=frame.index)
+    exact = frame.loc[~frame["built"] & (status == "exact by construction"), "layout"].tolist()
+    skipped = frame.loc[~frame["built"] & (status != "exact by construction"), "layout"].tolist()
     if len(built):
         errors = (built["estimated_bytes"] / built["measured_bytes"] - 1).abs()
+        names = ", ".join(built["layout"])
         if (errors <= tolerance).all():
             sentence += (
-                f" Every estimate made before building was within {tolerance:.0%} of the measured size "
+                f" The estimates that depend on the data ({names}) were within {tolerance:.0%} of the measured size "
                 f"(worst: {errors.max():.0%} off)."
             )
         else:
             worst = built.loc[errors.idxmax(), "layout"]
             sentence += f" The estimate for {worst} was {errors.max():.0%} off: the formula misses something there."
+    if exact:
+        sentence += (
+            f" {', '.join(exact)}: rows x columns x bytes per cell, exact by construction, so not built "
+            "(building them would only confirm the arithmetic)."
+        )
     if skipped:
         sentence += (
             f" Not built, because the estimate alone exceeds the memory budget: {', '.join(skipped)} "
@@ -251,32 +323,47 @@ def conclude_footprints(frame: pd.DataFrame, *, tolerance: float = 0.1) -> str:
     return sentence
 
 
+def fit_rows(n_rows: int, width: int, budget_bytes: int, *, share: float = 0.125) -> int:
+    """Rows of a dense float64 matrix ``width`` wide that fit in ``share`` of ``budget_bytes`` (all rows at most).
+
+    >>> fit_rows(2_000, 1_004, 256 * 2**20), fit_rows(20_000, 5_004, 512 * 2**20)
+    (2000, 1676)
+    """
+    return int(max(1, min(n_rows, share * budget_bytes // (width * 8))))
+
+
 def dense_sparse_fit_times(
     X: pd.DataFrame, y, *, repeat: int = 3, budget_bytes: int, max_iter: int = 200
 ) -> pd.DataFrame:
     """CPU seconds to fit the same logistic regression on the sparse and the dense one-hot matrix.
 
-    The dense fit is skipped (``seconds`` missing) when its matrix would exceed ``budget_bytes``.
-    Timed with ``time.process_time`` (CPU seconds of this process: other programs on the
-    machine barely change it); BLAS is capped at one thread so both fits do the same work.
+    Both fits use the same rows: all of them when the dense float64 matrix fits in an eighth of
+    ``budget_bytes``, else the first :func:`fit_rows` rows (``rows`` says how many), so a
+    comparison survives at every profile. Timed with ``time.process_time`` (CPU seconds of
+    this process: other programs on the machine barely change it); BLAS is capped at one
+    thread so both fits do the same work.
     """
     from sklearn.linear_model import LogisticRegression
 
     n_levels = len(X["product"].cat.categories)
-    dense_bytes = estimate_layout_bytes(len(X), X.shape[1] - 1, n_levels)["dense float64 one-hot"]
-    inputs: dict[str, Callable[[], Any]] = {"sparse one-hot (CSR)": lambda: sparse_one_hot(X)}
-    if dense_bytes <= budget_bytes:
-        inputs["dense float64 one-hot"] = lambda: dense_one_hot(X)
+    n_rows = len(X)
+    rows_used = fit_rows(n_rows, X.shape[1] - 1 + n_levels, budget_bytes)
+    X, y = X.iloc[:rows_used], (y.iloc[:rows_used] if hasattr(y, "iloc") else y[:rows_used])
+    inputs: dict[str, Callable[[], Any]] = {
+        "sparse one-hot (CSR)": lambda: sparse_one_hot(X),
+        "dense float64 one-hot": lambda: dense_one_hot(X),
+    }
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         for name, build in progress(inputs.items(), desc="dense vs sparse fits"):
             matrix = build()
             model = LogisticRegression(max_iter=max_iter)
             timing = measure.time_call(model.fit, matrix, y, repeat=repeat, clock=time.process_time)
-            rows.append({"input": name, "seconds": timing.median, "spread": _spread(timing.times)})
-    if "dense float64 one-hot" not in inputs:
-        rows.append({"input": "dense float64 one-hot", "seconds": np.nan, "spread": np.nan})
-    return pd.DataFrame(rows)
+            rows.append({"input": name, "rows": rows_used, "seconds": timing.median, "spread": _spread(timing.times)})
+            del matrix
+    frame = pd.DataFrame(rows)
+    frame.attrs["n_rows"] = n_rows
+    return frame
 
 
 def conclude_dense_sparse(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
@@ -296,10 +383,15 @@ def conclude_dense_sparse(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
         )
     margin = max(noise, float(frame["spread"].max()))
     ratio = dense_s / sparse_s
+    subset = ""
+    if "rows" in frame and "n_rows" in frame.attrs and int(frame["rows"].iloc[0]) < frame.attrs["n_rows"]:
+        subset = f" (on the first {int(frame['rows'].iloc[0]):,} rows, so that the dense matrix fits)"
+    elif "rows" in frame:
+        subset = f" (on {int(frame['rows'].iloc[0]):,} rows)"
     if ratio > 1 + margin:
         return (
-            f"The sparse fit took {sparse_s:.3f} CPU-s against {dense_s:.3f} CPU-s dense: {ratio:.1f}x faster, "
-            "because it touches only the non-zero cells."
+            f"The sparse fit took {sparse_s:.3f} CPU-s against {dense_s:.3f} CPU-s dense{subset}: {ratio:.1f}x "
+            "faster, because it touches only the non-zero cells."
         )
     if ratio < 1 / (1 + margin):
         return (
@@ -439,10 +531,27 @@ def conclude_thread_speedup(
                 f"{task}: inconclusive: one thread takes only {base * 1000:.0f} ms at this profile, too short for "
                 "thread start-up not to dominate; try a larger profile."
             )
+        elif best.speedup > best.threads * (1 + noise):
+            sentences.append(
+                f"{task}: {int(best.threads)} threads ran {best.speedup:.2f}x faster than one, more than the "
+                f"thread count allows: timing noise (spread up to {margin:.0%}) inflated it. Faster, yes; "
+                "how much faster, not measurable at this profile."
+            )
         elif best.speedup > 1 + margin:
             sentences.append(
                 f"{task}: {int(best.threads)} threads ran {best.speedup:.2f}x faster than one "
-                f"(efficiency {best.speedup / best.threads:.0%})."
+                f"(efficiency {best.speedup / best.threads:.0%}; timing spread up to {margin:.0%})."
+            )
+        elif group["speedup"].min() < 1 / (1 + margin):
+            slow = group.loc[group["speedup"].idxmin()]
+            reason = (
+                f"other programs held the cores (load average {load:.1f} on {n_cores} cores)"
+                if busy
+                else "the extra threads waited for each other or for cores more than they worked"
+            )
+            sentences.append(
+                f"{task}: {int(slow.threads)} threads ran at {slow.speedup:.2f}x the one-thread speed, a real "
+                f"slowdown (beyond the timing spread of {margin:.0%}): {reason}."
             )
         else:
             widest = group.loc[group["threads"].idxmax()]
@@ -519,5 +628,6 @@ def conclude_oversubscription(frame: pd.DataFrame | None, *, n_cores: int, noise
         )
     return (
         f"{prefix}: the difference ({ratio - 1:+.0%}) is within the timing noise ({margin:.0%}); no penalty "
-        "measured at this profile (it grows with more cores and more jobs)."
+        f"measured. With {int(capped.total_threads)} jobs on {n_cores} cores only {int(over.total_threads)} threads "
+        "compete, so little can show here; the penalty grows with more cores and more jobs."
     )

@@ -54,16 +54,31 @@ def latency_samples(predict: Callable[[np.ndarray], object], X: np.ndarray, batc
     return seconds
 
 
+#: Fewest timed calls per engine and batch size: a p95 from fewer calls is little more than the maximum.
+MIN_CALLS = 20
+#: Untimed calls first, so that lazy initialisation and cold caches do not land in the percentiles.
+WARMUP_CALLS = 3
+
+
 def latency_by_batch(
-    engines: dict[str, Callable[[np.ndarray], object]], X: np.ndarray, sizes: Sequence[int], *, calls: int
+    engines: dict[str, Callable[[np.ndarray], object]],
+    X: np.ndarray,
+    sizes: Sequence[int],
+    *,
+    calls: int,
+    min_calls: int = MIN_CALLS,
+    warmup: int = WARMUP_CALLS,
 ) -> pd.DataFrame:
     """p50/p95 latency (ms) and throughput (rows per second at p50) per engine and batch size.
 
-    Large batches get fewer calls (at least 5), so the experiment's time stays bounded.
+    Each engine and batch size first gets ``warmup`` untimed calls. Large batches get fewer
+    timed calls (at least ``min_calls``, reported in ``calls``), so the experiment's time stays bounded.
     """
     rows = []
     for engine, batch in progress([(e, b) for e in engines for b in sizes], desc="engines x batch sizes"):
-        n_calls = max(5, int(calls * min(1.0, 100 / batch)))
+        n_calls = max(min_calls, int(calls * min(1.0, 100 / batch)))
+        if warmup:
+            latency_samples(engines[engine], X, batch, warmup)
         samples = latency_samples(engines[engine], X, batch, n_calls)
         p50, p95 = np.percentile(samples, [50, 95])
         rows.append(
@@ -147,7 +162,8 @@ def conclude_batching(frame: pd.DataFrame, engine: str) -> str:
     if gain > 2:
         return (
             f"{engine}: batches of {int(last.batch):,} rows served {last.rows_per_s:,.0f} rows/s against "
-            f"{first.rows_per_s:,.0f} one at a time ({gain:,.0f}x), at the price of {last.p50_ms:.1f} ms per call."
+            f"{first.rows_per_s:,.0f} one at a time ({gain:,.0f}x), at the price of {last.p50_ms:.1f} ms per call "
+            f"(p50 of {int(last.calls)} timed calls after a warm-up)."
         )
     return (
         f"{engine}: batching changed throughput by only {gain:.1f}x ({first.rows_per_s:,.0f} to "
