@@ -230,6 +230,23 @@ def test_conclude_truck_factor_and_pairing_branches():
     assert "left the truck factor at 1" in tf.conclude_pairing(flat)
     rising = pd.DataFrame({"paired_share": [0.0, 0.25, 0.5], "truck_factor": [1, 1, 3]})
     assert tf.conclude_pairing(rising) == (
-        "Pairing on 50% of the files raises the truck factor from 1 to 3; 25% was not enough to move it."
+        "Pairing raises the truck factor from 1 (no pairing) to 3, first reached with 50% of the files paired "
+        "(the largest share tried): more pairing might raise it further."
     )
-    assert tf.conclude_pairing(rising.iloc[[0, 2]]).endswith("from 1 to 3.")
+    plateau = pd.DataFrame({"paired_share": [0.0, 0.25, 0.5, 1.0], "truck_factor": [3, 4, 5, 5]})
+    text = tf.conclude_pairing(plateau.iloc[::-1])
+    assert "from 3 (no pairing) to 5, first reached with 50%" in text and "a plateau" in text
+    assert "4 at 25%" in text
+    bumpy = pd.DataFrame({"paired_share": [0.0, 0.5, 1.0], "truck_factor": [1, 3, 2]})
+    assert "not monotone" in tf.conclude_pairing(bumpy)
+    assert "cannot show an effect" in tf.conclude_pairing(plateau.iloc[:1])
+
+
+def test_pairing_rotates_the_partner_to_who_knows_least():
+    # a knows four files alone; b, c and d know nothing: each paired file goes to whoever knows least so far
+    log = make_log([(i, "a", f"f{i}") for i in range(4)] + [(10, "b", "g"), (11, "c", "g"), (12, "d", "g")])
+    paired = tf.with_pairing(log, 1.0)
+    partners = paired.iloc[len(log) :]
+    partners = partners[partners["file"] != "g"]["author"]
+    assert sorted(partners.value_counts().tolist()) == [1, 1, 2], "the partner changes as people learn files"
+    assert tf.truck_factor(paired).value > tf.truck_factor(log).value
