@@ -98,11 +98,19 @@ def test_conclude_reproducibility_branches():
     assert "range from 0.8000 to 0.8200" in spread and "all 2 runs give 0.81, to the last digit" in spread
     assert "happened to agree" in rep.conclude_reproducibility([0.8, 0.8], [0.8, 0.8])
     assert "still differ" in rep.conclude_reproducibility([0.8, 0.9], [0.8, 0.81])
+    above = rep.conclude_reproducibility([0.80, 0.82], [0.83, 0.83])
+    assert "above the unpinned runs' range" in above and "picks one draw" in above
+    assert "below the unpinned runs' range" in rep.conclude_reproducibility([0.80, 0.82], [0.79, 0.79])
+    assert "within the unpinned runs' range" in spread
+    assert "picks one draw" not in rep.conclude_reproducibility([0.8, 0.8], [0.8, 0.8])
 
 
 def test_conclude_recreation_branches():
     record = {"metrics": {"accuracy": 0.8}}
     assert "exactly the reported number" in rep.conclude_recreation(record, {"accuracy": 0.8}, {})
+    assert "no source hash logged" in rep.conclude_recreation(record, {"accuracy": 0.8}, {})
+    hashed = {**record, "code": {"sha256": "abcdef0123456789"}}
+    assert "source SHA-256 abcdef012345..." in rep.conclude_recreation(hashed, {"accuracy": 0.8}, {})
     assert "versions differ" in rep.conclude_recreation(record, {"accuracy": 0.8}, {"numpy": ("1", "2")})
     off = rep.conclude_recreation(record, {"accuracy": 0.81}, {})
     assert "against the logged 0.8" in off and "No library version differs" in off
@@ -115,6 +123,19 @@ def test_model_card_is_written_offline_with_the_record(tmp_path):
     assert path.name == "README.md"
     assert record["data"]["sha256"] in text and record["run_id"] in text
     assert "accuracy" in text and "recreate(record)" in text
+    assert "RandomForestClassifier" in text and record["code"]["sha256"][:12] in text
+
+
+def test_record_names_the_estimator_split_and_code_and_refuses_changed_code(monkeypatch):
+    _, record, _ = rep.run_experiment(RECIPE, PARAMS, seed=2)
+    assert record["estimator"]["class"] == "sklearn.ensemble._forest.RandomForestClassifier"
+    assert record["estimator"]["params"]["random_state"] == 2 and "max_features" in record["estimator"]["params"]
+    assert record["split"] == {**rep.SPLIT, "random_state": 2}
+    assert record["code"]["sha256"] == rep.code_fingerprint()
+    monkeypatch.setitem(rep.SPLIT, "test_size", 0.3)  # someone edits the training code, the version stays
+    assert rep.code_fingerprint() != record["code"]["sha256"]
+    with pytest.raises(rep.ReproducibilityError, match="training code changed"):
+        rep.recreate(record)
 
 
 # ---------------------------------------------------------------------------------------------- truck factor
