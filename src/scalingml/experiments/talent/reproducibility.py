@@ -306,7 +306,7 @@ def write_model_card(model, record: Mapping, folder: str | os.PathLike) -> Path:
             "Model description/Training Procedure": (
                 f"Data: `{data['generator']}(**{data['recipe']})`, SHA-256 `{data['sha256']}`. "
                 f"A stratified quarter held out; seed {record['seed']} for the split and the forest. "
-                f"Estimator: `{estimator.get('class')}` with {estimator.get('params')}."
+                f"Estimator: `{estimator.get('class')}` (all its parameters are in the table below)."
             ),
             "Model description/Training Procedure/Environment": ", ".join(
                 f"{name} {version}" for name, version in record["environment"]["packages"].items()

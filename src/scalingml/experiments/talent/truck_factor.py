@@ -285,5 +285,5 @@ def conclude_pairing(curve: pd.DataFrame) -> str:
         return head + f"; the curve is not monotone ({steps}): the seeded choice of files matters at this size."
     return (
         head + f"; pairing on more files (up to {shares.max():.0%}) keeps it at {top}: a plateau ({steps}), "
-        "where more pairing adds no protection in this repository."
+        "where pairing on more of the files tried adds no protection in this repository."
     )
