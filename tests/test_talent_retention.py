@@ -271,3 +271,11 @@ def test_pairing_rotates_the_partner_to_who_knows_least():
     partners = partners[partners["file"] != "g"]["author"]
     assert sorted(partners.value_counts().tolist()) == [1, 1, 2], "the partner changes as people learn files"
     assert tf.truck_factor(paired).value > tf.truck_factor(log).value
+
+
+def test_assignment_logs_co_authored_commits_and_a_file_nobody_knows():
+    """The values assignment 04's hidden tests expect, from the package's definition."""
+    co_authored = make_log([(1, "a", "x"), (1, "b", "x"), (2, "c", "x"), (3, "c", "x"), (4, "c", "x"), (5, "c", "y")])
+    assert tf.truck_factor(co_authored).value == 3, "x has 4 distinct commits: a and b each know it (25%)"
+    unknown = make_log([(i, f"p{i}", "shared") for i in range(5)] + [(10, "a", "x"), (11, "b", "y")])
+    assert tf.truck_factor(unknown).value == 1, "'shared' is orphaned from the start and counts among 3 files"
