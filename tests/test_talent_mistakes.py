@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_selection import SelectKBest
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, TimeSeriesSplit
+from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -139,6 +140,7 @@ def test_random_vs_time_split_refuses_unsorted_rows():
 
 def test_conclude_time_split_branches():
     assert "3.0x optimistic" in mistakes.conclude_time_split(3.0, 9.0, 1.0, 4)
+    assert "one standard error is 0.50" in mistakes.conclude_time_split(3.0, 9.0, 1.0, 4)
     assert "no optimism is measurable" in mistakes.conclude_time_split(3.0, 4.0, 1.0, 4)
     # the same gap against the same fold spread: conclusive with many folds, not with few
     assert "optimistic" in mistakes.conclude_time_split(3.0, 5.0, 2.0, 9)
@@ -165,22 +167,59 @@ def _failed(report):
 
 def test_checklist_flags_each_mistake_and_passes_a_careful_setup():
     X, y = mistakes.make_noise(100, 300)
-    careless = mistakes.methodology_checklist(X, y, estimator=LogisticRegression())
+    X[:, 0] *= 1_000  # one column on another scale: a linear model needs a scaler
+    careless = mistakes.methodology_checklist(X, y, estimator=LogisticRegression(solver="saga"))
     assert {mistakes.CHECKS[0], mistakes.CHECKS[1], mistakes.CHECKS[6]} <= _failed(careless)
     careful = mistakes.methodology_checklist(
         X,
         y,
-        estimator=make_pipeline(SelectKBest(k=5), LogisticRegression(random_state=0)),
+        estimator=make_pipeline(StandardScaler(), SelectKBest(k=5), LogisticRegression(random_state=0)),
         cv=KFold(3, shuffle=True, random_state=0),
     )
     assert _failed(careful) == set()
     assert list(careful.columns) == ["check", "passed", "finding"] and len(careful) == len(mistakes.CHECKS)
 
 
+def test_checklist_raises_no_false_alarm_on_a_bare_model_that_needs_no_preprocessing_or_seed():
+    frame = mistakes.make_daily_demand(200)
+    X, y = frame[list(mistakes.DEMAND_FEATURES)], frame["demand"]
+    bare_trees = mistakes.methodology_checklist(X, y, estimator=HistGradientBoostingRegressor(random_state=0))
+    assert mistakes.CHECKS[0] not in _failed(bare_trees), "trees need no scaler: nothing to put in a Pipeline"
+    Xn, yn = mistakes.make_noise(200, 5)
+    lbfgs = mistakes.methodology_checklist(Xn, yn, estimator=LogisticRegression())
+    assert _failed(lbfgs) == set(), "lbfgs draws no random numbers; standard-normal columns need no scaler"
+    assert mistakes.unpinned_randomness(make_pipeline(StandardScaler(), LogisticRegression(solver="liblinear"))) == [
+        "logisticregression__random_state"
+    ]
+    assert mistakes.unpinned_randomness(LogisticRegression(), KFold(3, shuffle=True)) == ["cv.random_state"]
+
+
+def test_checklist_needs_preprocessing_for_missing_values_and_text():
+    X = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "b": ["x", "y", "x", "y"]})
+    reasons = mistakes.preprocessing_needed(X, HistGradientBoostingRegressor())
+    assert reasons == ["missing values (an imputer)", "non-numeric columns (an encoder)"]
+    assert mistakes.preprocessing_needed(X, make_pipeline(HistGradientBoostingRegressor())) == []
+
+
+def test_checklist_cannot_see_a_selection_made_before_it_was_called():
+    """The honest limit the lesson shows: selected on all rows, then handed over, the leak passes every check."""
+    X, y = mistakes.make_noise(200, 2_000)
+    selected = SelectKBest(k=20).fit_transform(X, y)
+    report = mistakes.methodology_checklist(
+        selected,
+        y,
+        estimator=make_pipeline(LogisticRegression(random_state=0)),
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    )
+    assert _failed(report) == set()
+
+
 def test_checklist_flags_accuracy_on_imbalanced_labels_only_with_accuracy():
     X, y = mistakes.imbalanced_customers(1_000, seed=0)
     model = make_pipeline(StandardScaler(), LogisticRegression(random_state=0))
     assert mistakes.CHECKS[2] in _failed(mistakes.methodology_checklist(X, y, estimator=model))
+    assert mistakes.CHECKS[2] in _failed(mistakes.methodology_checklist(X, y, estimator=model, scoring=None))
+    assert mistakes.CHECKS[2] in _failed(mistakes.methodology_checklist(X, y, estimator=model, scoring="accuracy"))
     fine = mistakes.methodology_checklist(X, y, estimator=model, scoring="balanced_accuracy")
     assert mistakes.CHECKS[2] not in _failed(fine)
 

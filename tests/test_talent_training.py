@@ -81,6 +81,7 @@ def test_conclude_tuning_branches():
     curve = pd.DataFrame({"budget": [1, 2, 4], "test_score": [0.80, 0.84, 0.90]})
     beaten = tuning.conclude_tuning(curve, 0.82, 1_000)
     assert "with 4 candidate(s) (0.900)" in beaten and "91.1% of the best" in beaten
+    assert "one accuracy on 1000 test rows" in beaten
     close = tuning.conclude_tuning(curve.assign(test_score=[0.80, 0.81, 0.83]), 0.82, 1_000)
     assert "not reached within the budgets tried" in close and "budget of 1 already" not in close
     assert "A budget of 4 already scored higher, but by less than the noise" in close
@@ -98,6 +99,18 @@ def test_question_bank_is_well_formed():
         assert 0 <= question.correct < len(question.options) and question.choices[-1] == lp.NOT_SURE
         assert question.lesson[:2] in {"01", "02", "03", "04", "05"}
     assert set(lp.EXAMPLE_ANSWERS) <= set(ids)
+    sections = {(q.lesson, q.section) for q in lp.QUESTIONS}
+    assert len(sections) == len(lp.QUESTIONS) == 15, "one question per section of the five lessons"
+
+
+def test_describe_path_counts_sections_not_questions():
+    bank = (
+        lp.Question("a", "01 data", "1 Quality", "?", ("x", "y"), 0),
+        lp.Question("b", "01 data", "1 Quality", "?", ("x", "y"), 0),
+        lp.Question("c", "01 data", "2 Volume", "?", ("x", "y"), 0),
+    )
+    text = lp.describe_path(lp.learning_path({"a": 1, "b": 1, "c": 1}, bank))
+    assert text.startswith("Your learning path (2 section(s) to revisit, from 3 question(s)")
 
 
 def test_all_correct_gives_an_empty_path_and_all_wrong_every_section():

@@ -933,5 +933,211 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             },
             loses=("q5_tests",),
         ),
+        WrongAnswer(
+            "a forest pinned to a constant seed",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,\n"
+                "                                                        random_state=seed)\n"
+                "    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))"
+            },
+            loses=("q3_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q4_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "a global numpy seed instead of random_state",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    np.random.seed(seed)\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y)\n"
+                "    model = RandomForestClassifier(n_estimators=20).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))"
+            },
+            loses=("q3_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q4_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "ROC AUC on hard labels",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,\n"
+                "                                                        random_state=seed)\n"
+                "    model = RandomForestClassifier(n_estimators=20, random_state=seed).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_test, model.predict(X_test)))"
+            },
+            loses=("q3_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q4_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "accuracy instead of ROC AUC",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,\n"
+                "                                                        random_state=seed)\n"
+                "    model = RandomForestClassifier(n_estimators=20, random_state=seed).fit(X_train, y_train)\n"
+                "    return float(model.score(X_test, y_test))"
+            },
+            loses=("q3_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q4_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "another split and forest size",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed)\n"
+                "    model = RandomForestClassifier(n_estimators=100, random_state=seed).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))"
+            },
+            loses=("q3_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q4_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "ROC AUC on the training rows",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,\n"
+                "                                                        random_state=seed)\n"
+                "    model = RandomForestClassifier(n_estimators=20, random_state=seed).fit(X_train, y_train)\n"
+                "    return float(roc_auc_score(y_train, model.predict_proba(X_train)[:, 1]))"
+            },
+            loses=("q3_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q4_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "correct alternative: RandomState objects, numpy arrays, the churn column by classes_",
+            {
+                "q3_answer": "def reproducible_auc(frame, seed):\n"
+                "    X, y = customer_features(frame)\n"
+                "    X, y = X.to_numpy(), y.to_numpy()\n"
+                "    rng = np.random.RandomState\n"
+                "    parts = train_test_split(X, y, test_size=0.25, stratify=y, random_state=rng(seed))\n"
+                "    X_train, X_test, y_train, y_test = parts\n"
+                "    forest = RandomForestClassifier(n_estimators=20, random_state=rng(seed), n_jobs=2)\n"
+                "    forest.fit(X_train, y_train)\n"
+                "    churn = list(forest.classes_).index(1)\n"
+                "    return float(roc_auc_score(y_test, forest.predict_proba(X_test)[:, churn]))"
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "rows instead of distinct commits",
+            {
+                "q4_answer": "def truck_factor_of(log):\n"
+                "    c = log.groupby(['file', 'author']).size()\n"
+                "    share = c / log.groupby('file').size().reindex(c.index.get_level_values('file')).to_numpy()\n"
+                "    knows = {f: set() for f in log['file'].unique()}\n"
+                "    for (f, a), v in share.items():\n"
+                "        if v >= 0.25:\n"
+                "            knows[f].add(a)\n"
+                "    authors = sorted(log['author'].unique())\n"
+                "    for size in range(1, len(authors) + 1):\n"
+                "        for group in itertools.combinations(authors, size):\n"
+                "            if sum(p <= set(group) for p in knows.values()) > len(knows) / 2:\n"
+                "                return size"
+            },
+            loses=("q4_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q3_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "files nobody knows dropped",
+            {
+                "q4_answer": "def truck_factor_of(log):\n"
+                "    per = log.groupby(['file', 'author'])['commit'].nunique()\n"
+                "    per_file = log.groupby('file')['commit'].nunique()\n"
+                "    share = per / per_file.reindex(per.index.get_level_values('file')).to_numpy()\n"
+                "    knows = share[share >= 0.25].reset_index().groupby('file')['author'].agg(set).to_dict()\n"
+                "    authors = sorted(log['author'].unique())\n"
+                "    for size in range(1, len(authors) + 1):\n"
+                "        for group in itertools.combinations(authors, size):\n"
+                "            if sum(p <= set(group) for p in knows.values()) > len(knows) / 2:\n"
+                "                return size"
+            },
+            loses=("q4_tests",),
+            keeps=(
+                "q1_tests",
+                "q2_tests",
+                "q3_tests",
+                "q5_tests",
+            ),
+        ),
+        WrongAnswer(
+            "calls the package's truck factor, which the setup no longer imports",
+            {"q4_answer": "def truck_factor_of(log):\n    return reference_truck_factor.truck_factor(log).value"},
+            loses=("q4_tests",),
+        ),
+        WrongAnswer(
+            "calls the package's budget_to_beat, which the setup no longer imports",
+            {
+                "q5_answer": "def budget_needed(curve, default_score, noise):\n"
+                "    return tuning.budget_to_beat(curve, default_score, margin=2 * noise)"
+            },
+            loses=("q5_tests",),
+        ),
+        WrongAnswer(
+            "correct alternative: the gain beyond twice the noise",
+            {
+                "q5_answer": "def budget_needed(curve, default_score, noise):\n"
+                "    gain = curve['test_score'] - default_score\n"
+                "    b = curve.loc[gain > 2 * noise, 'budget']\n"
+                "    return int(b.min()) if len(b) else None"
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
+        WrongAnswer(
+            "correct alternative: a z-score above 2",
+            {
+                "q5_answer": "def budget_needed(curve, default_score, noise):\n"
+                "    with np.errstate(divide='ignore', invalid='ignore'):\n"
+                "        z = (np.asarray(curve['test_score'], float) - default_score) / noise\n"
+                "    budgets = [int(b) for b, above in zip(curve['budget'], z > 2) if above]\n"
+                "    return min(budgets) if budgets else None"
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests"),
+        ),
     ],
 }

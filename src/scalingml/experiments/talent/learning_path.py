@@ -49,7 +49,11 @@ QUESTIONS: tuple[Question, ...] = (
         "01 data management",
         "1 Quality",
         "A supplier silently switches a column from euros to cents. What catches it before training?",
-        ("A higher test accuracy", "A schema with value checks, run on every new extract", "More training rows"),
+        (
+            "Cross-validation of the next model",
+            "A schema with value checks, run on every new extract",
+            "Dropping the rows whose values are outliers",
+        ),
         1,
     ),
     Question(
@@ -57,7 +61,11 @@ QUESTIONS: tuple[Question, ...] = (
         "01 data management",
         "2 Volume",
         "A table no longer fits in memory. What is the first thing to try?",
-        ("Process it in chunks or partitions (out-of-core)", "Drop columns at random", "Sample 1% and hope"),
+        (
+            "Process it in chunks or partitions (out-of-core)",
+            "Rent a machine with more memory",
+            "Train on a random 10% sample",
+        ),
         0,
     ),
     Question(
@@ -65,15 +73,35 @@ QUESTIONS: tuple[Question, ...] = (
         "01 data management",
         "3 Variety",
         "Two sources spell customer names differently. How do you join them?",
-        ("An exact join on the name", "Concatenate the rows", "A fuzzy join, then check the matches"),
+        (
+            "An exact join on the lower-cased name",
+            "A join on the postcode alone",
+            "A fuzzy join on normalised names, then check the doubtful matches",
+        ),
         2,
     ),
     Question(
         "overfitting",
         "02 model complexity",
         "1 Overfitting",
-        "Training accuracy 0.99, cross-validated accuracy 0.75. What is happening?",
-        ("Underfitting", "Overfitting: reduce complexity, chosen by cross-validation", "A perfect model"),
+        "Training accuracy 0.99, cross-validated accuracy 0.75. What is happening, and what do you do?",
+        (
+            "Underfitting: add more features",
+            "Overfitting: reduce complexity, chosen by cross-validation",
+            "Data leakage: the cross-validation is wrong",
+        ),
+        1,
+    ),
+    Question(
+        "importance",
+        "02 model complexity",
+        "2 Interpretability",
+        "You need the most important features of a boosted model and of a linear model, compared the same way. Use ...",
+        (
+            "The linear model's coefficients and the trees' split counts",
+            "Permutation importance on held-out rows, for both models",
+            "The correlation of each feature with the target",
+        ),
         1,
     ),
     Question(
@@ -88,8 +116,37 @@ QUESTIONS: tuple[Question, ...] = (
         "cloud",
         "03 infrastructure",
         "1 Hardware limits",
-        "Your laptop cannot finish a search overnight. The same code on a rented cluster needs ...",
-        ("A rewrite in another language", "A scheduler address and the data where the workers can read it", "Nothing"),
+        "Your laptop cannot finish a search overnight. The same code on a rented Dask cluster needs ...",
+        (
+            "A rewrite with Dask's own estimators",
+            "A scheduler address and the data where the workers can read it",
+            "A GPU on every worker",
+        ),
+        1,
+    ),
+    Question(
+        "cost",
+        "03 infrastructure",
+        "2 Cost",
+        "Three models differ in accuracy by less than the test set's noise; their costs per million predictions differ "
+        "tenfold. Which do you deploy?",
+        (
+            "The most accurate one",
+            "The cheapest one whose accuracy the others do not beat beyond noise",
+            "The one with the most parameters, for future growth",
+        ),
+        1,
+    ),
+    Question(
+        "drift",
+        "03 infrastructure",
+        "3 Maintenance",
+        "Feature distributions (PSI) are stable, but accuracy drops as labels arrive. This is ...",
+        (
+            "Covariate drift: retrain on new features",
+            "Concept drift: the relation between features and outcome changed",
+            "A false alarm: PSI says nothing moved",
+        ),
         1,
     ),
     Question(
@@ -97,7 +154,11 @@ QUESTIONS: tuple[Question, ...] = (
         "04 talent",
         "1 Skill gap",
         "Selecting the 20 best features on all rows, then cross-validating, gives a score that is ...",
-        ("Honest", "Too optimistic: select inside the Pipeline", "Too pessimistic"),
+        (
+            "Honest, because the folds are still separate",
+            "Too optimistic: select inside the Pipeline",
+            "Too pessimistic, because fewer features are used",
+        ),
         1,
     ),
     Question(
@@ -106,9 +167,9 @@ QUESTIONS: tuple[Question, ...] = (
         "2 Retention",
         "The truck factor counts ...",
         (
-            "Files left without anyone who knows them when people leave",
-            "Commits per person",
-            "Lines of code per person",
+            "The fewest people whose departure leaves most files without anyone who knows them",
+            "The fewest people who made more than half of the commits",
+            "The people who wrote more lines than anyone else",
         ),
         0,
     ),
@@ -118,19 +179,47 @@ QUESTIONS: tuple[Question, ...] = (
         "3 Training",
         "Before tuning hyper-parameters for a day, you should ...",
         (
-            "Measure the default model and the tuning budget needed to beat it",
-            "Tune every parameter",
-            "Skip validation",
+            "Measure the default model and the tuning budget needed to beat it beyond noise",
+            "Run a grid over every parameter, then keep the best test score",
+            "Switch to a deep network, which needs less tuning",
         ),
         0,
+    ),
+    Question(
+        "pseudonyms",
+        "05 regulation and ethics",
+        "1 Privacy",
+        "You share a customer table with an analytics partner. The customer ids should be ...",
+        (
+            "Kept as they are: ids are not personal data",
+            "Hashed with SHA-256, which cannot be reversed",
+            "Replaced by keyed pseudonyms (HMAC), with the key kept by you",
+        ),
+        2,
     ),
     Question(
         "fairness",
         "05 regulation and ethics",
         "2 Bias",
         "A model's accuracy is the same for two groups. Is it fair?",
-        ("Yes", "Not necessarily: compare error rates per group in an audit", "Only if the data is large"),
+        (
+            "Yes: equal accuracy is equal treatment",
+            "Not necessarily: compare selection and error rates per group in an audit",
+            "Yes, if the group column is not a feature",
+        ),
         1,
+    ),
+    Question(
+        "surrogate",
+        "05 regulation and ethics",
+        "3 Transparency",
+        "A small tree mimics a large model for a regulator. What must you report with it?",
+        (
+            "Its fidelity: how often it agrees with the model it explains",
+            "Its accuracy on the training rows",
+            "Nothing: a tree explains itself",
+        ),
+        0,
     ),
 )
 
@@ -140,10 +229,17 @@ EXAMPLE_ANSWERS: dict[str, int] = {
     "out_of_core": 0,
     "fuzzy_join": 2,
     "overfitting": 1,
+    "importance": 0,
     "fit_time": 0,
+    "cloud": 1,
+    "cost": 0,
+    "drift": 1,
     "leakage": 0,
     "truck_factor": 1,
     "defaults": 0,
+    "pseudonyms": 1,
+    "fairness": 1,
+    "surrogate": 0,
 }
 
 
@@ -197,7 +293,11 @@ def describe_path(path: pd.DataFrame) -> str:
     """
     if path.empty:
         return "Nothing to revisit: every answer was right. Try the assignments of the lessons you have not done."
-    lines = [f"Your learning path ({len(path)} section(s) to revisit, in course order):"]
+    sections = path.drop_duplicates(["lesson", "section"])
+    lines = [
+        f"Your learning path ({len(sections)} section(s) to revisit, from {len(path)} question(s) not answered "
+        "correctly, in course order):"
+    ]
     for lesson, group in path.groupby("lesson", sort=True):
         number = lesson.split()[0]
         sections = ", ".join(

@@ -403,13 +403,14 @@ def conclude_time_split(random_mae: float, time_mae: float, time_std: float, n_f
     if gap > SPREAD_FACTOR * sem:
         return (
             f"A random split reports an error of {random_mae:.2f}; testing only on later days gives {time_mae:.2f}: "
-            f"the random split is {time_mae / random_mae:.1f}x optimistic (more than {SPREAD_FACTOR:g} standard "
-            f"errors of the time-based mean, {sem:.2f}), because it lets the model interpolate between days it has "
-            "already seen — a luxury it will not have in production."
+            f"the random split is {time_mae / random_mae:.1f}x optimistic (the gap, {gap:.2f}, exceeds "
+            f"{SPREAD_FACTOR:g} standard errors of the time-based mean, where one standard error is {sem:.2f}), "
+            "because it lets the model interpolate between days it has already seen — a luxury it will not have in "
+            "production."
         )
     return (
         f"Random split {random_mae:.2f}, time-based split {time_mae:.2f}: the difference is within "
-        f"{SPREAD_FACTOR:g} standard errors of the time-based mean ({sem:.2f}), so no optimism is "
+        f"{SPREAD_FACTOR:g} standard errors of the time-based mean (one standard error: {sem:.2f}), so no optimism is "
         "measurable at this profile."
     )
 
@@ -418,7 +419,7 @@ def conclude_time_split(random_mae: float, time_mae: float, time_std: float, n_f
 
 TIME_COLUMN_NAMES = ("date", "day", "time", "timestamp", "datetime", "week", "month")
 CHECKS = (
-    "preprocessing inside a Pipeline",
+    "preprocessing inside a Pipeline (when the data needs any)",
     "feature selection inside the folds",
     "a metric that sees the minority class",
     "a time-based split for time-ordered rows",
@@ -428,19 +429,81 @@ CHECKS = (
 )
 
 
+#: Estimators whose fit depends on the scale of the features: a bare one on unscaled columns needs a scaler first.
+SCALE_SENSITIVE = ("LogisticRegression", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "SVC", "SVR",
+                   "LinearSVC", "KNeighborsClassifier", "KNeighborsRegressor", "MLPClassifier", "MLPRegressor",
+                   "SGDClassifier", "SGDRegressor")  # fmt: skip
+#: LogisticRegression draws random numbers only with these solvers (lbfgs, newton-cg, newton-cholesky do not).
+RANDOM_SOLVERS = ("sag", "saga", "liblinear")
+
+
+def preprocessing_needed(X, estimator: BaseEstimator) -> list[str]:
+    """Why a *bare* estimator would need a preprocessing step on ``X`` (empty when it needs none, or is a Pipeline).
+
+    Missing values need an imputer, text columns an encoder, and a scale-sensitive model (linear, SVM, k-NN, MLP)
+    on columns whose spreads differ more than tenfold needs a scaler: a step that should live inside a Pipeline.
+
+    >>> preprocessing_needed(pd.DataFrame({"a": [1.0, None], "b": [1.0, 2.0]}), LogisticRegression())
+    ['missing values (an imputer)']
+    """
+    if isinstance(estimator, Pipeline):
+        return []
+    frame = pd.DataFrame(X) if not isinstance(X, pd.DataFrame) else X
+    reasons = []
+    if frame.isna().to_numpy().any():
+        reasons.append("missing values (an imputer)")
+    numeric = frame.select_dtypes("number")
+    if numeric.shape[1] < frame.shape[1]:
+        reasons.append("non-numeric columns (an encoder)")
+    if type(estimator).__name__ in SCALE_SENSITIVE and numeric.shape[1] > 1:
+        spread = numeric.std().replace(0, np.nan).dropna()
+        if len(spread) > 1 and spread.max() > 10 * spread.min():
+            reasons.append("columns on scales more than tenfold apart (a scaler)")
+    return reasons
+
+
+def unpinned_randomness(estimator: BaseEstimator, cv=None) -> list[str]:
+    """Parameters left at ``random_state=None`` where the estimator (or a step of it) or the splitter draws numbers.
+
+    A ``random_state`` that the algorithm never uses (``LogisticRegression`` with the ``lbfgs`` solver) is not
+    flagged: pinning it changes nothing.
+
+    >>> unpinned_randomness(LogisticRegression()), unpinned_randomness(LogisticRegression(solver="saga"))
+    ([], ['random_state'])
+    """
+    found = []
+    parts = [("", estimator)] + [
+        (f"{name}__", value)
+        for name, value in estimator.get_params(deep=True).items()
+        if isinstance(value, BaseEstimator)
+    ]
+    for prefix, part in parts:
+        own = part.get_params(deep=False)
+        if "random_state" not in own or own["random_state"] is not None:
+            continue
+        if isinstance(part, LogisticRegression) and own.get("solver") not in RANDOM_SOLVERS:
+            continue
+        found.append(prefix + "random_state")
+    if getattr(cv, "shuffle", False) and getattr(cv, "random_state", None) is None:
+        found.append("cv.random_state")
+    return found
+
+
 def methodology_checklist(
     X,
     y,
     *,
     estimator: BaseEstimator,
     cv=None,
-    scoring: str = "accuracy",
+    scoring: str | None = None,
     time_column: str | None = None,
 ) -> pd.DataFrame:
     """Run :data:`CHECKS` on an evaluation setup; returns ``[check, passed, finding]``, one row per check.
 
-    Checks are heuristics that flag a setup for a second look; a pass is not a proof of correctness.
-    ``cv`` is the splitter (or an int, meaning scikit-learn's unshuffled k-fold).
+    Checks are heuristics that flag a setup for a second look; a pass is not a proof of correctness. They see only
+    what they are given: a step already fitted on all rows *before* ``X`` was handed over (a selection, an encoding)
+    is invisible to them. ``cv`` is the splitter (or an int, meaning scikit-learn's unshuffled k-fold); ``scoring``
+    is the scorer name, where ``None`` means the estimator's default (accuracy for a classifier).
 
     >>> X, y = make_noise(50, 400)
     >>> report = methodology_checklist(X, y, estimator=LogisticRegression())
@@ -456,13 +519,14 @@ def methodology_checklist(
     def add(check, passed, finding):
         results.append({"check": check, "passed": bool(passed), "finding": finding})
 
-    add(
-        CHECKS[0],
-        isinstance(estimator, Pipeline),
-        "the estimator is a Pipeline: its preprocessing is refitted in each fold"
-        if isinstance(estimator, Pipeline)
-        else "the estimator is not a Pipeline: fit any scaler, imputer, encoder or selector inside one",
-    )
+    needed = preprocessing_needed(frame, estimator)
+    if isinstance(estimator, Pipeline):
+        finding = "the estimator is a Pipeline: its preprocessing is refitted in each fold"
+    elif needed:
+        finding = f"a bare estimator, but the data needs preprocessing: {'; '.join(needed)} — fit it inside a Pipeline"
+    else:
+        finding = "a bare estimator on data that needs no preprocessing step"
+    add(CHECKS[0], not needed, finding)
     wide = n_features > n_rows / 10
     has_selector = any(hasattr(step, "get_support") for _, step in steps)
     add(
@@ -478,12 +542,14 @@ def methodology_checklist(
         ),
     )
     classification = labels.nunique() <= 20 and not np.issubdtype(labels.dtype, np.floating)
+    metric = scoring if scoring is not None else ("accuracy" if classification else "the estimator's default")
     majority = float(labels.value_counts(normalize=True).iloc[0]) if classification else 0.0
-    imbalanced = classification and majority >= 0.8 and scoring == "accuracy"
+    imbalanced = classification and majority >= 0.8 and metric == "accuracy"
     add(
         CHECKS[2],
         not imbalanced,
-        f"the majority class is {majority:.0%} of the rows and the metric is {scoring}"
+        f"the majority class is {majority:.0%} of the rows and the metric is {metric}"
+        + (" (scoring=None)" if scoring is None else "")
         + (": report the majority baseline and a balanced metric" if imbalanced else "")
         if classification
         else "a numeric target: no class imbalance to hide",
@@ -513,14 +579,13 @@ def methodology_checklist(
         if suspects
         else "no single feature separates the classes almost perfectly",
     )
-    params = estimator.get_params()
-    unpinned = [name for name, value in params.items() if name.endswith("random_state") and value is None]
-    if getattr(cv, "shuffle", False) and getattr(cv, "random_state", None) is None:
-        unpinned.append("cv.random_state")
+    unpinned = unpinned_randomness(estimator, cv)
     add(
         CHECKS[6],
         not unpinned,
-        f"unpinned: {unpinned}: two runs will differ" if unpinned else "every random_state is pinned",
+        f"unpinned: {unpinned}: two runs will differ"
+        if unpinned
+        else "every random step that draws numbers has a pinned random_state",
     )
     return pd.DataFrame(results)
 

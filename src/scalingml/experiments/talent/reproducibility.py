@@ -1,14 +1,16 @@
 """Work that survives turnover: reproducible runs, an experiment log, a model card.
 
-A successor can only take over a result they can re-create. A run here is described entirely by a **record**:
-the recipe of its data (generator and arguments) with the data's SHA-256, its parameters, its seed, the
-library versions it ran with (:mod:`importlib.metadata`) and the metrics it reported. :func:`log_run` appends
-records to a JSON-lines file (one JSON object per line: append-only, diff-friendly, readable without any
-tracking server); :func:`recreate` re-runs a record and returns the metric.
+A successor can only take over a result they can re-create. A run here is described by a **record**: the recipe
+of its data (generator and arguments) with the data's SHA-256, the estimator's class with *all* its parameters,
+the split settings, the seed, a SHA-256 of the training code's source, the library versions it ran with
+(:mod:`importlib.metadata`) and the metrics it reported. :func:`log_run` appends records to a JSON-lines file
+(one JSON object per line: append-only, diff-friendly, readable without any tracking server); :func:`recreate`
+re-runs a record with the installed training code, after checking that the code is the one the record names.
+The record is not a program: it re-creates the metric *together with* that code (here, this package).
 
 >>> record = run_experiment({"n_rows": 300, "seed": 0}, {"n_estimators": 5}, seed=1)[1]
 >>> sorted(record)
-['data', 'environment', 'metrics', 'params', 'run_id', 'seed', 'time_utc']
+['code', 'data', 'environment', 'estimator', 'metrics', 'params', 'run_id', 'seed', 'split', 'time_utc']
 >>> recreate(record)["accuracy"] == record["metrics"]["accuracy"]
 True
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import importlib.metadata
+import inspect
 import json
 import os
 import platform
@@ -72,15 +75,37 @@ def make_data(recipe: Mapping) -> pd.DataFrame:
         raise ReproducibilityError(f"the data recipe {dict(recipe)} does not fit make_customers: {error}") from None
 
 
+#: How :func:`train_and_score` holds out rows (logged with each run).
+SPLIT = {"test_size": 0.25, "stratify": "label", "features": "scalingml.experiments.features.customer_features"}
+
+
 def train_and_score(frame: pd.DataFrame, params: Mapping, seed: int | None) -> tuple[float, RandomForestClassifier]:
     """Split, fit a random forest, score on the held-out quarter. ``seed=None`` leaves both randomnesses unpinned.
 
     The seed must reach *both* random steps: the split and the estimator. Pinning one leaves the other free.
     """
     X, y = customer_features(frame)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=SPLIT["test_size"], stratify=y, random_state=seed
+    )
     model = RandomForestClassifier(**params, random_state=seed, n_jobs=1).fit(X_train, y_train)
     return float(accuracy_score(y_test, model.predict(X_test))), model
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of the source of the training code a record relies on (the split, the features, the fit).
+
+    Editing that code changes the hash even when the package's version number stays the same.
+    """
+    source = "".join(inspect.getsource(f) for f in (train_and_score, customer_features)) + json.dumps(SPLIT)
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _estimator_description(model) -> dict:
+    params = {
+        k: v if isinstance(v, (bool, int, float, str, type(None))) else repr(v) for k, v in model.get_params().items()
+    }
+    return {"class": f"{type(model).__module__}.{type(model).__qualname__}", "params": params}
 
 
 def _run_id(data: Mapping, params: Mapping, seed) -> str:
@@ -98,7 +123,10 @@ def run_experiment(recipe: Mapping, params: Mapping, *, seed: int | None) -> tup
         "time_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "data": data,
         "params": dict(params),
+        "estimator": _estimator_description(model),
+        "split": {**SPLIT, "random_state": seed},
         "seed": seed,
+        "code": {"function": f"{train_and_score.__module__}.train_and_score", "sha256": code_fingerprint()},
         "environment": capture_environment(),
         "metrics": {METRIC: score},
     }
@@ -139,7 +167,18 @@ def conclude_reproducibility(unpinned: Sequence[float], pinned: Sequence[float])
             " a colleague re-running it cannot tell a change smaller than that spread from luck."
         )
     if np.all(pinned == pinned[0]):
-        second = f" With the seed pinned, all {len(pinned)} runs give {float(pinned[0])!r}, to the last digit."
+        value = float(pinned[0])
+        if spread == 0:
+            where = ""
+        elif value > unpinned.max() or value < unpinned.min():
+            where = f" It lies {'above' if value > unpinned.max() else 'below'} the unpinned runs' range:"
+        else:
+            where = " It lies within the unpinned runs' range:"
+        second = f" With the seed pinned, all {len(pinned)} runs give {value!r}, to the last digit.{where}" + (
+            " a seed makes a number repeatable, not better or truer — it picks one draw from the spread."
+            if where
+            else ""
+        )
     else:
         second = (
             f" With the seed pinned, the runs still differ ({float(pinned.min())!r} to {float(pinned.max())!r}): "
@@ -189,10 +228,11 @@ def environment_differences(record: Mapping, now: Mapping | None = None) -> dict
 
 
 def recreate(record: Mapping) -> dict:
-    """Re-create a logged run from its record alone; returns the metrics the re-run measured.
+    """Re-create a logged run from its record and the installed training code; returns the metrics measured again.
 
-    The data is regenerated from its recipe and must hash to the logged SHA-256 (otherwise the data changed,
-    and no metric could be compared: :class:`ReproducibilityError`).
+    The data is regenerated from its recipe and must hash to the logged SHA-256, and the training code's source
+    must hash to the logged one (otherwise the data or the code changed, and no metric could be compared:
+    :class:`ReproducibilityError`). The record alone is not enough: it names the code, it does not contain it.
     """
     for key in ("data", "params", "seed", "metrics"):
         if key not in record:
@@ -204,19 +244,31 @@ def recreate(record: Mapping) -> dict:
             f"the data recipe {record['data']['recipe']} now gives data with SHA-256 {digest[:12]}..., "
             f"not the logged {record['data']['sha256'][:12]}...: the data (or its generator) changed"
         )
+    logged_code = record.get("code", {}).get("sha256")
+    if logged_code is not None and logged_code != code_fingerprint():
+        raise ReproducibilityError(
+            f"the training code changed since the run (source SHA-256 {code_fingerprint()[:12]}... now, "
+            f"{logged_code[:12]}... logged): install the package at the logged version "
+            f"({record['environment']['packages'].get('scalingml')}) and the code it had, then re-create"
+        )
     score, _ = train_and_score(frame, record["params"], record["seed"])
     return {METRIC: score}
 
 
 def conclude_recreation(record: Mapping, recreated: Mapping, differences: Mapping | None = None) -> str:
-    """Whether the record alone re-created the reported metric, exactly.
+    """Whether the record, with the training code it names, re-created the reported metric exactly.
 
-    >>> conclude_recreation({"metrics": {"accuracy": 0.8}}, {"accuracy": 0.8}, {})[:50]
-    'From the logged record alone, the re-run measured '
+    >>> conclude_recreation({"metrics": {"accuracy": 0.8}}, {"accuracy": 0.8}, {})[:62]
+    'From the logged record and the training code it names (no sour'
     """
     logged, again = float(record["metrics"][METRIC]), float(recreated[METRIC])
+    code = record.get("code", {}).get("sha256")
+    named = f"source SHA-256 {code[:12]}..." if code else "no source hash logged"
     if logged == again:
-        sentence = f"From the logged record alone, the re-run measured {METRIC} {again!r}: exactly the reported number."
+        sentence = (
+            f"From the logged record and the training code it names ({named}, checked unchanged before the re-run), "
+            f"the re-run measured {METRIC} {again!r}: exactly the reported number."
+        )
         if differences:
             sentence += f" (Library versions differ: {dict(differences)}; this time the result did not.)"
         return sentence
@@ -241,6 +293,7 @@ def write_model_card(model, record: Mapping, folder: str | os.PathLike) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     model_card = card.Card(model, model_diagram=False)
     data = record["data"]
+    estimator = record.get("estimator", {})
     model_card.add(
         **{
             "Model description": (
@@ -252,14 +305,18 @@ def write_model_card(model, record: Mapping, folder: str | os.PathLike) -> Path:
             ),
             "Model description/Training Procedure": (
                 f"Data: `{data['generator']}(**{data['recipe']})`, SHA-256 `{data['sha256']}`. "
-                f"A stratified quarter held out; seed {record['seed']} for the split and the forest."
+                f"A stratified quarter held out; seed {record['seed']} for the split and the forest. "
+                f"Estimator: `{estimator.get('class')}` (all its parameters are in the table below)."
             ),
             "Model description/Training Procedure/Environment": ", ".join(
                 f"{name} {version}" for name, version in record["environment"]["packages"].items()
             )
             + f"; Python {record['environment']['python']}",
             "How to Get Started with the Model": (
-                "Re-create the reported metric from the experiment log alone:\n\n"
+                "Re-create the reported metric from the experiment log and the training code it names "
+                f"(`{record.get('code', {}).get('function')}`, source SHA-256 "
+                f"`{record.get('code', {}).get('sha256', '')[:12]}...`, in scalingml "
+                f"{record['environment']['packages'].get('scalingml')}):\n\n"
                 "```python\nfrom scalingml.experiments.talent import reproducibility\n"
                 "record = reproducibility.read_log('experiments.jsonl')[-1]\n"
                 "reproducibility.recreate(record)\n```"

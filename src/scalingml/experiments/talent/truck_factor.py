@@ -185,8 +185,16 @@ def with_pairing(
     """The log as if a second person had paired on (or reviewed) the commits of a share of the files.
 
     For ``round(share * n_files)`` files (a seeded choice; a larger share pairs a superset of the files), every
-    commit by the file's main author gets a co-author: the author who knows fewest files, other than the main
-    author (knowledge is spread to those who have least). Co-authorship adds rows; nobody's share drops.
+    commit by the file's main author gets a co-author. The partner is chosen again for each file: among the authors
+    who do not know the file yet, the one who knows fewest files *so far* (the files paired before included; ties
+    by name). Knowledge is spread to those who have least, and the role rotates as they learn. Co-authorship adds
+    rows; nobody's share drops, and the partner's share equals the main author's, so the partner comes to know it.
+
+    >>> log = pd.DataFrame({"commit": [1, 2, 3, 4], "author": ["a", "a", "a", "b"], "file": ["x", "y", "z", "w"]})
+    >>> paired = with_pairing(log, 1.0)
+    >>> sorted(paired.loc[paired["author"] != log.set_index("commit").loc[paired["commit"], "author"].to_numpy(),
+    ...                   "author"].unique())
+    ['a', 'b']
     """
     validate_log(log)
     if not 0 <= share <= 1:
@@ -195,13 +203,20 @@ def with_pairing(
     files = sorted(table["file"].unique())
     order = np.random.default_rng(seed).permutation(len(files))
     paired = [files[i] for i in order[: int(round(share * len(files)))]]
-    summary = author_summary(log, min_share=min_share).sort_values(["files_known", "author"])
+    by_file = {file: set(people) for file, people in knowers(log, min_share=min_share).items()}
+    known = {author: sum(author in p for p in by_file.values()) for author in log["author"].unique()}
     added = []
     for file in paired:
         main = table.loc[table["file"] == file, "author"].iloc[0]
-        partner = next(a for a in summary["author"] if a != main)
+        candidates = [a for a in known if a != main and a not in by_file[file]]
+        if not candidates:
+            continue
+        partner = min(candidates, key=lambda a: (known[a], str(a)))
         commits = log[(log["file"] == file) & (log["author"] == main)]
         added.append(commits.assign(author=partner))
+        if main in by_file[file]:  # the partner's share equals the main author's: they know it now
+            by_file[file].add(partner)
+            known[partner] += 1
     return pd.concat([log, *added], ignore_index=True) if added else log.copy()
 
 
@@ -243,22 +258,32 @@ def conclude_truck_factor(result: TruckFactor, commit_factor: int) -> str:
 
 
 def conclude_pairing(curve: pd.DataFrame) -> str:
-    """How far pairing or review raised the truck factor in a :func:`pairing_curve`.
+    """What the whole :func:`pairing_curve` says: the highest truck factor, where it is first reached, and the plateau.
 
-    >>> conclude_pairing(pd.DataFrame({"paired_share": [0, 0.5, 1], "truck_factor": [1, 1, 2]}))
-    'Pairing on 100% of the files raises the truck factor from 1 to 2; 50% was not enough to move it.'
+    >>> conclude_pairing(pd.DataFrame({"paired_share": [0, 0.5, 1], "truck_factor": [1, 1, 2]}))[:77]
+    'Pairing raises the truck factor from 1 (no pairing) to 2, first reached with '
     """
-    base = int(curve["truck_factor"].iloc[0])
-    raised = curve[curve["truck_factor"] > base]
-    if raised.empty:
+    curve = curve.sort_values("paired_share")
+    shares, values = curve["paired_share"].to_numpy(float), curve["truck_factor"].to_numpy(int)
+    base, top = int(values[0]), int(values.max())
+    if len(values) < 2:
+        return "One share of paired files cannot show an effect: try several, from 0 to 1."
+    if top <= base:
         return (
-            f"Pairing on up to {curve['paired_share'].max():.0%} of the files left the truck factor at {base}: "
+            f"Pairing on up to {shares.max():.0%} of the files left the truck factor at {base}: "
             "spread knowledge to other people or pair on more files."
         )
-    first = raised.iloc[0]
-    below = curve[curve["paired_share"] < first["paired_share"]]["paired_share"]
-    tail = f"; {below.max():.0%} was not enough to move it." if len(below) > 1 else "."
+    first = int(np.argmax(values == top))
+    steps = ", ".join(f"{v} at {s:.0%}" for s, v in zip(shares, values, strict=True))
+    head = (
+        f"Pairing raises the truck factor from {base} (no pairing) to {top}, first reached with "
+        f"{shares[first]:.0%} of the files paired"
+    )
+    if first == len(values) - 1:
+        return head + " (the largest share tried): more pairing might raise it further."
+    if np.any(values[first:] < top):
+        return head + f"; the curve is not monotone ({steps}): the seeded choice of files matters at this size."
     return (
-        f"Pairing on {first['paired_share']:.0%} of the files raises the truck factor from {base} to "
-        f"{int(first['truck_factor'])}" + tail
+        head + f"; pairing on more files (up to {shares.max():.0%}) keeps it at {top}: a plateau ({steps}), "
+        "where pairing on more of the files tried adds no protection in this repository."
     )

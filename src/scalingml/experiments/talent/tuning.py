@@ -127,17 +127,21 @@ def conclude_tuning(curve: pd.DataFrame, default_score: float, n_test: int) -> s
     noise = accuracy_noise(default_score, n_test)
     best = max(curve["test_score"].max(), default_score)
     head = f"The default model scores {default_score:.3f}, {default_score / best:.1%} of the best score found"
+    band = (
+        f"±{2 * noise:.3f}: twice the standard error of one accuracy on {n_test} test rows, a rough band — a paired "
+        "comparison of two models on the same rows would be tighter"
+    )
     needed = budget_to_beat(curve, default_score, margin=2 * noise)
     if needed is not None:
         score = curve.loc[curve["budget"] == needed, "test_score"].iloc[0]
         return (
-            head + f": tuning first beat it beyond the test set's noise (±{2 * noise:.3f}) with {needed} candidate(s) "
-            f"({score:.3f})."
+            head + f": tuning first beat it beyond the test set's noise with {needed} candidate(s) ({score:.3f}) "
+            f"({band})."
         )
     beaten = budget_to_beat(curve, default_score)
     detail = f" A budget of {beaten} already scored higher, but by less than the noise." if beaten is not None else ""
     return (
         head + f": no budget tried (up to {int(curve['budget'].max())} candidates) beat it by more than the test "
-        f"set's noise (±{2 * noise:.3f}) — the budget needed to beat the default was not reached within the budgets "
-        "tried." + detail
+        f"set's noise ({band}) — the budget needed to beat the default was not reached within the budgets tried."
+        + detail
     )
