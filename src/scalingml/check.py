@@ -209,3 +209,23 @@ def format_report(report: CheckReport) -> str:
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
     return "\n".join(lines)
+
+
+def format_hints(report: CheckReport, folder: Path, level: int = 1) -> str:
+    """One hint per failing question, at ``level`` (the next level is named), from the assignment's hints."""
+    from scalingml import hints
+
+    try:
+        available = hints.load_hints(folder)
+    except hints.HintError as exc:
+        return f"No hints: {exc}"
+    lines = []
+    for row in report.results[~report.results["passed"]].itertuples():
+        levels = available.get(hints.question_id(row.question), [])
+        if not levels:
+            lines.append(f"HINT  {row.question}: none for this question")
+            continue
+        shown = min(max(1, level), len(levels))
+        more = f" (more: --hint {shown + 1})" if shown < len(levels) else ""
+        lines.append(f"HINT  {row.question} ({shown}/{len(levels)}): {levels[shown - 1]}{more}")
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from scalingml._imports import skip_slow_optional_imports
 
@@ -92,6 +93,9 @@ def _check(args: argparse.Namespace) -> int:
 
     report = check.check_notebook(args.notebook, _limits(args))
     print(check.format_report(report))
+    if args.hint and not report.passed:
+        print()
+        print(check.format_hints(report, Path(args.notebook).parent, level=args.hint))
     return 0 if report.passed else 1
 
 
@@ -186,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="run a notebook's visible tests in the sandbox; exit 1 if any fails")
     p.add_argument("notebook", help="the assignment notebook to check")
+    p.add_argument(
+        "--hint",
+        nargs="?",
+        const=1,
+        type=int,
+        metavar="LEVEL",
+        help="also print a hint for each failing question (level 1: a nudge; --hint 2: a near-solution)",
+    )
     _add_limits(p)
     p.set_defaults(handler=_check)
 
