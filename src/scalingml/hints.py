@@ -10,10 +10,11 @@ exercise, so a learner's notebook finds it in its own folder::
 
 ``scalingml check NOTEBOOK --hint`` prints them for the questions that fail.
 
->>> import json, tempfile, pathlib
->>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / HINTS_FILE).write_text(json.dumps({"q1_tests": ["Think in fractions.", "Use mean()."]}))
->>> hint_text("q1", folder=folder), hint_text("q1_tests", level=2, folder=folder)
+>>> import json
+>>> from scalingml.scratch import scratch_dir
+>>> with scratch_dir("doctest") as folder:
+...     _ = (Path(folder) / HINTS_FILE).write_text(json.dumps({"q1_tests": ["Think in fractions.", "Use mean()."]}))
+...     hint_text("q1", folder=folder), hint_text("q1_tests", level=2, folder=folder)
 ('Think in fractions.', 'Use mean().')
 """
 

@@ -180,7 +180,7 @@ def cost_accuracy_frame(
                 "predict_cpu_s_per_row": predict.best / len(X_test),
                 "predict_spread": _spread(predict.times),
                 "accuracy": accuracy,
-                "accuracy_se": math.sqrt(accuracy * (1 - accuracy) / len(X_test)),
+                "accuracy_se": measure.proportion_se(accuracy, len(X_test)),
             }
         )
     return pd.DataFrame(rows)

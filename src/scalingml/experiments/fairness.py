@@ -29,6 +29,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from scalingml import measure
 from scalingml.datasets.people import PEOPLE_SENSITIVE, PEOPLE_TARGET, REFERENCE_YEAR
 from scalingml.errors import ScalingmlError
 from scalingml.experiments.features import people_features
@@ -166,11 +167,8 @@ def fairness_summary(y_true, y_pred, groups) -> dict:
     n = int(frame.overall["count"])
     acc = float(frame.overall["accuracy"])
     lowest, highest = by_group["selection_rate"].idxmin(), by_group["selection_rate"].idxmax()
-    dp_se = math.sqrt(
-        sum(
-            by_group.loc[g, "selection_rate"] * (1 - by_group.loc[g, "selection_rate"]) / by_group.loc[g, "count"]
-            for g in {lowest, highest}
-        )
+    dp_se = math.hypot(
+        *(measure.proportion_se(by_group.loc[g, "selection_rate"], by_group.loc[g, "count"]) for g in {lowest, highest})
     )
     y_true = np.asarray(y_true).ravel().astype(int)
     labels = np.asarray(groups).ravel()
@@ -187,7 +185,7 @@ def fairness_summary(y_true, y_pred, groups) -> dict:
     )
     return {
         "accuracy": acc,
-        "accuracy_se": math.sqrt(acc * (1 - acc) / n),
+        "accuracy_se": measure.proportion_se(acc, n),
         "dp_difference": float(gaps["selection_rate"]),
         "dp_se": dp_se,
         "eo_difference": float(gaps[worst]),

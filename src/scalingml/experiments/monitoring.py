@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
+from scalingml import measure
 from scalingml.datasets import make_customers
 from scalingml.errors import ScalingmlError
 from scalingml.experiments.features import NUMERIC_FEATURES, customer_features
@@ -202,7 +203,7 @@ def monitor_stream(model: BaseEstimator, reference: pd.DataFrame, stream: Mappin
 
 def _drop_threshold(first: float, rows_per_month: int) -> float:
     """Three standard errors of the difference of two monthly accuracies near ``first``."""
-    return 3 * float(np.sqrt(2 * first * (1 - first) / rows_per_month))
+    return 3 * float(np.sqrt(2)) * measure.proportion_se(first, rows_per_month)
 
 
 def first_accuracy_drop(accuracy: pd.DataFrame, *, rows_per_month: int) -> int | None:
@@ -375,7 +376,7 @@ def concept_drift_check(model: BaseEstimator, reference: pd.DataFrame, rows: int
 def conclude_concept_drift(check: dict) -> str:
     """Whether concept drift was invisible to feature monitoring yet visible in accuracy (beyond noise)."""
     a, b, n = check["accuracy_before"], check["accuracy_after"], check["rows"]
-    se = np.sqrt(a * (1 - a) / n + b * (1 - b) / n)
+    se = float(np.hypot(measure.proportion_se(a, n), measure.proportion_se(b, n)))
     seen = "invisible to" if check["max_feature_psi"] < PSI_MODERATE else "visible to"
     drop = (
         f"yet accuracy fell from {a:.3f} to {b:.3f}"
@@ -497,7 +498,7 @@ def conclude_policies(summary: pd.DataFrame, *, rows_per_month: int) -> list[str
     ordered = summary.sort_values("mean_accuracy", ascending=False)
     best, worst = ordered.iloc[0], ordered.iloc[-1]
     # standard error of one month's accuracy: a conservative yardstick for a mean over months
-    se = np.sqrt(best.mean_accuracy * (1 - best.mean_accuracy) / rows_per_month)
+    se = measure.proportion_se(best.mean_accuracy, rows_per_month)
     sentences = [
         f"{row.policy}: mean accuracy {row.mean_accuracy:.3f} (worst month {row.worst_accuracy:.3f}) "
         f"with {int(row.retrains)} retrain(s), {row.train_cpu_s:.2f} CPU-s of training."

@@ -39,6 +39,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
+from scalingml import measure
 from scalingml.datasets.people import REFERENCE_YEAR
 from scalingml.errors import ScalingmlError
 from scalingml.progress import progress
@@ -680,7 +681,7 @@ def membership_curve(X, y, depths: Sequence[int | None], *, estimator=None, seed
     frame = pd.DataFrame(rows)
     frame["gap"] = frame["train_accuracy"] - frame["test_accuracy"]
     train, test = frame["train_accuracy"], frame["test_accuracy"]
-    frame["gap_se"] = np.sqrt(train * (1 - train) / len(X_in) + test * (1 - test) / len(X_out))
+    frame["gap_se"] = np.hypot(measure.proportion_se(train, len(X_in)), measure.proportion_se(test, len(X_out)))
     return frame
 
 

@@ -28,6 +28,7 @@ import sklearn
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier, export_text
 
+from scalingml import measure
 from scalingml.datasets.people import PEOPLE_ACTIONABLE
 from scalingml.errors import ScalingmlError
 from scalingml.experiments.privacy import ColumnNotFoundError
@@ -77,7 +78,7 @@ def surrogate_curve(model, X_fit, X_check, depths: Sequence[int], *, seed: int =
                 "depth": int(depth),
                 "leaves": int(surrogate.get_n_leaves()),
                 "fidelity": agreement,
-                "fidelity_se": math.sqrt(agreement * (1 - agreement) / len(X_check)),
+                "fidelity_se": measure.proportion_se(agreement, len(X_check)),
             }
         )
     return pd.DataFrame(rows)

@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler, TargetEncoder
 from threadpoolctl import threadpool_limits
 
+from scalingml import measure
 from scalingml.datasets import make_customers
 from scalingml.errors import ScalingmlError
 from scalingml.experiments.features import customer_features
@@ -279,7 +280,7 @@ def accuracy_noise(accuracy: float, n_test: int) -> float:
     """
     if n_test < 1:
         raise BadExperimentInput("an accuracy needs at least one test row")
-    return math.sqrt(max(accuracy * (1 - accuracy), 1e-12) / n_test)
+    return measure.proportion_se(accuracy, n_test) or math.sqrt(1e-12 / n_test)  # never 0, even for a perfect score
 
 
 def conclude_imbalance(
