@@ -1,0 +1,62 @@
+"""Quick checks: a short ungraded question closing each section of a lesson, with an explanation per answer.
+
+In a lesson::
+
+    from scalingml.quickcheck import quick_check
+    quick_check("02.overfitting")              # a multiple-choice panel
+    quick_check("00.first-experiment", k=fit.k)  # a number to estimate, compared with this run's measurement
+
+Without widgets (a terminal, a notebook viewer), answer in code: ``check_answer("02.overfitting", "b")``.
+The questions live in ``lessonNN.py`` beside this file; the logic in :mod:`scalingml.quickcheck.model`.
+
+>>> print(check_answer("03.hardware-limits", 800).verdict)
+close
+>>> check_answer("02.overfitting", "z")
+Traceback (most recent call last):
+...
+scalingml.quickcheck.model.QuickCheckError: 'z' is not an option of 02.overfitting: answer with one of a, b, c.
+"""
+
+from __future__ import annotations
+
+from scalingml.quickcheck import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05
+from scalingml.quickcheck.model import Estimate, Feedback, MultipleChoice, Option, Question, QuickCheckError
+
+QUESTIONS: dict[str, Question] = {
+    question.key: question
+    for module in (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05)
+    for question in module.CHECKS
+}
+
+__all__ = [
+    "QUESTIONS",
+    "Estimate",
+    "Feedback",
+    "MultipleChoice",
+    "Option",
+    "QuickCheckError",
+    "check_answer",
+    "question",
+    "quick_check",
+]
+
+
+def question(key: str) -> Question:
+    """The quick check named ``key`` (``"NN.section"``); an unknown key lists the lesson's checks."""
+    if key in QUESTIONS:
+        return QUESTIONS[key]
+    lesson = str(key).split(".")[0]
+    same_lesson = [name for name in QUESTIONS if name.startswith(f"{lesson}.")] or list(QUESTIONS)
+    raise QuickCheckError(f"No quick check {key!r}; known: {', '.join(same_lesson)}.")
+
+
+def check_answer(key: str, answer: str | int | float, **measured: float) -> Feedback:
+    """Answer a quick check in code: a letter (or option number) for multiple choice, a number for an estimate."""
+    return question(key).evaluate(answer, measured)
+
+
+def quick_check(key: str, **measured: float):
+    """The panel for ``key``: choices or a slider, a Check button, and the explanation of the answer given."""
+    from scalingml.quickcheck.widget import QuickCheckPanel
+
+    return QuickCheckPanel(question(key), measured)

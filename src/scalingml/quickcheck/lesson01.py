@@ -1,0 +1,86 @@
+"""Quick checks for lesson 01 (data management): quality, volume, variety."""
+
+from scalingml.quickcheck.model import MultipleChoice, Option
+
+CHECKS = (
+    MultipleChoice(
+        key="01.quality",
+        prompt=(
+            "The same share of values goes missing (and is imputed with the median) either in a weak feature or in "
+            "the feature that drives churn most. Which should cost the model more accuracy?"
+        ),
+        options=(
+            Option(
+                "The strongest driver.",
+                True,
+                "The model relies on it most: each imputed value replaces real signal with a constant. Dirt in a "
+                "weak feature removes little the model used. Compare with the run above: at a small profile the "
+                "difference may be within noise, and the lesson says so.",
+            ),
+            Option(
+                "The weak feature.",
+                False,
+                "A feature the model barely uses cannot cost much when it is blanked out: there was little signal "
+                "in it to lose.",
+            ),
+            Option(
+                "Both the same: missing is missing.",
+                False,
+                "The cost of a missing value is the information it carried, and that differs between features.",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="01.volume",
+        prompt=(
+            "You train out of core with `partial_fit`, one chunk at a time, on a file sorted by sign-up date. "
+            "What should you do first?"
+        ),
+        options=(
+            Option(
+                "Nothing: the model sees every row in the end.",
+                False,
+                "Each `partial_fit` step moves the model towards the chunk it sees, so a sorted file drags it "
+                "towards the most recent customers; it never sees a representative sample at once.",
+            ),
+            Option(
+                "Shuffle rows across chunks, and fix the category list of every one-hot column before the first chunk.",
+                True,
+                "Chunks must look like the whole table. And a chunk that lacks a category would otherwise produce "
+                "fewer one-hot columns than the model was started with.",
+            ),
+            Option(
+                "Use larger chunks.",
+                False,
+                "Larger chunks of a sorted file are still sorted: each is still unlike the whole table, and memory "
+                "grows with the chunk.",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="01.variety",
+        prompt=(
+            "The CRM writes a customer as `Lund Clear Builders Inc`, finance as `LUND CLEAR BUILDERS INCORPORATED`. "
+            "You join the two tables on the name as it is. What happens to that customer?"
+        ),
+        options=(
+            Option(
+                "The exact join silently drops it (or keeps it with missing finance columns).",
+                True,
+                "An exact join matches only identical keys, and nothing warns you. Normalise the keys (case, "
+                "legal suffixes, units, id formats) and count the matches before and after.",
+            ),
+            Option(
+                "pandas matches the two names because they differ only in case and suffix.",
+                False,
+                "`merge` compares keys exactly; any normalisation is yours to do.",
+            ),
+            Option(
+                "The join fails with an error.",
+                False,
+                "It does not: unmatched keys are dropped (inner join) or padded with missing values (left join), "
+                "silently.",
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,73 @@
+"""Quick checks for lesson 03 (infrastructure): hardware limits, cost, maintenance."""
+
+from scalingml.quickcheck.model import Estimate, MultipleChoice, Option
+
+CHECKS = (
+    Estimate(
+        key="03.hardware-limits",
+        prompt="A float64 table of 1,000,000 rows and 100 numeric columns: how much memory do its values take?",
+        unit="MB",
+        truth=lambda measured: 1_000_000 * 100 * 8 / 1e6,
+        explanation=(
+            "8 bytes per float64 × 100 columns × 1,000,000 rows = {truth:.0f} MB (10^6 bytes each), plus 8 MB for a "
+            "materialised index. float32 halves it; one-hot columns of a wide category belong in a sparse matrix."
+        ),
+        low=1.0,
+        high=100_000.0,
+        start=10.0,
+    ),
+    MultipleChoice(
+        key="03.cost",
+        prompt=(
+            "Model A is 0.4 accuracy points better than model B and costs 10× the CPU-seconds; "
+            "the standard error of the difference is 0.5 points. Which do you buy?"
+        ),
+        options=(
+            Option(
+                "A: the most accurate model.",
+                False,
+                "0.4 points is less than one standard error of the difference: on other rows B might well win. "
+                "You would pay ten times for a gain you cannot show.",
+            ),
+            Option(
+                "B: you cannot beat it beyond noise, and it costs a tenth.",
+                True,
+                "The lesson's rule: buy the cheapest model that no other beats by more than two standard errors "
+                "of the difference, at your own prices and volume.",
+            ),
+            Option(
+                "A, trained with more threads so that it costs less.",
+                False,
+                "A cloud bills CPU-seconds: more threads can shorten the wall time, but they do not reduce the "
+                "CPU-seconds (waiting and oversubscription can add to them).",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="03.maintenance",
+        prompt=(
+            "Every monitored feature's PSI stays below 0.1 month after month, yet accuracy on the labels that "
+            "arrive keeps falling. What is the likeliest cause?"
+        ),
+        options=(
+            Option(
+                "Concept drift: the link between features and outcome changed, not the features.",
+                True,
+                "Feature monitors watch the inputs, and concept drift leaves them alone. Only accuracy on fresh "
+                "labels shows it, which is why you monitor both.",
+            ),
+            Option(
+                "Covariate drift that PSI missed.",
+                False,
+                "Covariate drift moves the feature distributions, which is exactly what PSI measures; below 0.1 "
+                "the inputs look stable.",
+            ),
+            Option(
+                "Noise: accuracy always wanders a little.",
+                False,
+                "A steady fall month after month is not noise; check it against the standard error of the "
+                "monthly accuracy before you wave it away.",
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,82 @@
+"""Quick checks for lesson 04 (talent): skill gap, retention, training."""
+
+from scalingml.quickcheck.model import MultipleChoice, Option
+
+CHECKS = (
+    MultipleChoice(
+        key="04.skill-gap",
+        prompt=(
+            "A colleague selects the 20 best of 5,000 features on all rows, then cross-validates, and reports 0.70 "
+            "accuracy on labels that are fair coin flips. Why?"
+        ),
+        options=(
+            Option(
+                "Leakage: the selection saw the labels of the rows each fold is later scored on.",
+                True,
+                "Put the selection inside a `Pipeline` so that each fold selects on its own training rows; on coin "
+                "flips the score then falls to about 0.5.",
+            ),
+            Option(
+                "Luck: another set of folds would give about 0.5.",
+                False,
+                "With selection outside the folds the score stays high whatever the folds: the leak is built in, not "
+                "drawn at random.",
+            ),
+            Option(
+                "Some of the 5,000 features really predict the coin.",
+                False,
+                "Fair coin flips cannot be predicted from anything: no model scores above 0.5 on new rows.",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="04.retention",
+        prompt="You set `random_state=0` everywhere and get accuracy 0.83 on every run. What have you shown?",
+        options=(
+            Option(
+                "That the model's accuracy is 0.83.",
+                False,
+                "You have shown one draw of the split and the estimator's randomness, repeated. Other seeds give "
+                "other values around the truth.",
+            ),
+            Option(
+                "That the number is repeatable: a colleague with the same code, data and versions gets 0.83 too.",
+                True,
+                "A seed makes a number repeatable, not truer. Report the spread over several seeds or folds, and "
+                "log the data hash, code hash and versions with the seed.",
+            ),
+            Option(
+                "Nothing: seeds do not affect scikit-learn models.",
+                False,
+                "Splits, forests, boosting subsamples and SGD all draw random numbers; without a seed, each run "
+                "differs.",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="04.training",
+        prompt=(
+            "A default `HistGradientBoostingClassifier` scores within noise of the best of 50 tuned candidates on "
+            "held-out rows. What does that tell the team?"
+        ),
+        options=(
+            Option(
+                "Tune harder: try 500 candidates.",
+                False,
+                "More candidates chase more noise in the validation score; the held-out score says the gain, if any, "
+                "is too small to see here.",
+            ),
+            Option(
+                "For this data and budget, the default is as good as tuning: spend the time elsewhere.",
+                True,
+                "Good defaults close much of the skill gap. The conclusion is conditional: other data, more rows or "
+                "a different metric may still reward tuning, so measure before spending days on it.",
+            ),
+            Option(
+                "Tuning never helps gradient boosting.",
+                False,
+                "One dataset and one budget cannot show 'never'; it shows only that here the gain is within noise.",
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,73 @@
+"""Quick checks for lesson 05 (regulation and ethics): privacy, bias, transparency."""
+
+from scalingml.quickcheck.model import MultipleChoice, Option
+
+CHECKS = (
+    MultipleChoice(
+        key="05.privacy",
+        prompt="Six-digit member ids are replaced by their SHA-256 hash before the table is shared. Is it anonymous?",
+        options=(
+            Option(
+                "Yes: SHA-256 cannot be reversed.",
+                False,
+                "It cannot be inverted, but there are only a million six-digit ids: hashing each one and looking "
+                "the hashes up re-identifies everybody in seconds.",
+            ),
+            Option(
+                "No: a dictionary attack reverses it; even a keyed HMAC only makes it pseudonymous.",
+                True,
+                "With a secret key the attack fails, but whoever holds the key can still link the rows back: "
+                "pseudonymised data remains personal data under the GDPR.",
+            ),
+            Option(
+                "Yes, if a salt stored next to the data is added to each id first.",
+                False,
+                "Whoever gets the table gets the salt, and the dictionary attack simply includes it.",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="05.bias",
+        prompt="The credit model never sees the group column. Can its decisions still differ by group?",
+        options=(
+            Option(
+                "No: without the column the model cannot tell the groups apart.",
+                False,
+                "'Fairness through unawareness' fails whenever another feature carries the group, as the district "
+                "does in the lesson.",
+            ),
+            Option(
+                "Yes: a proxy such as the district carries the group back in; audit the outcomes per group.",
+                True,
+                "Dropping a column is not a fix. Compare selection and error rates per group on held-out rows, "
+                "with their uncertainty.",
+            ),
+            Option(
+                "Only if the training labels contain no bias.",
+                False,
+                "It is the other way round: biased past decisions are what a model learns to repeat through proxies.",
+            ),
+        ),
+    ),
+    MultipleChoice(
+        key="05.transparency",
+        prompt="A depth-3 surrogate tree matches the forest on 80% of held-out rows. What can you tell a regulator?",
+        options=(
+            Option(
+                "The forest decides by the tree's rules.",
+                False,
+                "On one row in five the forest decides otherwise: the rules describe the forest only approximately.",
+            ),
+            Option(
+                "The tree approximates the forest, with a fidelity of 80% on held-out rows.",
+                True,
+                "A surrogate explains only as far as its fidelity; state it beside every rule you show.",
+            ),
+            Option(
+                "The forest is wrong on 20% of the rows.",
+                False,
+                "Fidelity is agreement with the forest, not accuracy: the forest may be right where the tree differs.",
+            ),
+        ),
+    ),
+)
