@@ -9,7 +9,7 @@ import pytest
 
 
 def pytest_configure(config):
-    # Set before any kernel starts: nbmake and nbclient kernels inherit the environment.
+    # Set before any kernel starts: nbval and nbclient kernels inherit the environment.
     os.environ["SCALINGML_SCALE"] = "ci"
     os.environ["SCALINGML_PROGRESS"] = "0"
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -22,10 +22,32 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    # nbmake's items execute whole notebooks: they belong to the slow lane with the grading round trips
+    # nbval makes one item per cell, sharing the notebook's kernel: they belong to the slow lane with the grading
+    # round trips
     for item in items:
-        if type(item).__name__ == "NotebookItem":
+        if type(item).__name__ == "IPyNbCell":
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist load``, except that all cells of one notebook go to one worker (one kernel) and run in order.
+
+    Spread over workers, a notebook's cells would run in kernels that never ran the cells above (NameError).
+    ``--dist loadfile`` would keep them together but also put every grading round trip of ``test_grading.py`` on
+    one worker; ``--dist loadgroup`` with an ``xdist_group`` mark per notebook is the documented way, but
+    pytest-xdist 3.8 renames ``item._nodeid``, which pytest 9.2 no longer reads, so the marks are ignored.
+    """
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    from tests.notebook_tools import xdist_scope
+
+    class NotebookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return NotebookScheduling(config, log)
 
 
 @pytest.fixture

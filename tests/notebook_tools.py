@@ -22,6 +22,12 @@ def assignment_names() -> list[str]:
     return sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
 
 
+def xdist_scope(nodeid: str) -> str:
+    """The unit pytest-xdist schedules (conftest): a whole notebook for nbval's cells, each other test alone."""
+    path = nodeid.split("::", 1)[0]
+    return path if path.endswith(".ipynb") else nodeid
+
+
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 

@@ -1,6 +1,6 @@
 """Course notebooks: stored clean, laid out by the conventions, released exercises current (test_grading runs them).
 
-course/ is executed top to bottom by nbmake (`--nbmake`, see pyproject); solutions/ by the grading
+course/ is executed cell by cell by nbval (`--nbval-lax`, see pyproject); solutions/ by the grading
 round trip (test_grading.py), which also proves they earn full marks.
 """
 
@@ -112,3 +112,12 @@ def test_the_self_assessment_points_to_sections_that_exist():
             line for cell in read(lesson).cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
         }
         assert heading in headings, f"{question.id}: {lesson.name} has no section {heading!r}"
+
+
+def test_a_notebooks_cells_are_scheduled_together_and_other_tests_alone():
+    from tests.notebook_tools import xdist_scope
+
+    cells = {xdist_scope(f"course/00_welcome.ipynb::Cell {i}") for i in range(5)}
+    assert cells == {"course/00_welcome.ipynb"}
+    grading = {xdist_scope(f"tests/test_grading.py::test_round_trip[{name}]") for name in ("00", "01")}
+    assert len(grading) == 2
