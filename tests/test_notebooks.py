@@ -121,3 +121,17 @@ def test_a_notebooks_cells_are_scheduled_together_and_other_tests_alone():
     assert cells == {"course/00_welcome.ipynb"}
     grading = {xdist_scope(f"tests/test_grading.py::test_round_trip[{name}]") for name in ("00", "01")}
     assert len(grading) == 2
+
+
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+def test_answer_and_graded_test_cells_may_raise_under_nbval(folder):
+    """A blank exercise raises NotImplementedError in its answers and NameError/AssertionError in its tests:
+    the ``raises-exception`` tag lets nbval execute it (pyproject's testpaths include exercises/) while any
+    other cell that raises still fails. The tag is set in solutions/ and survives the release."""
+    from scalingml import cells
+
+    for path in notebooks(folder):
+        for index, cell in enumerate(read(path).cells):
+            meta = cells.nbgrader_metadata(cell)
+            if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade")):
+                assert "raises-exception" in cell.metadata.get("tags", []), f"{path.name} cell {index}"
