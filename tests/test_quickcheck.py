@@ -29,7 +29,7 @@ MODULES = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05)
 CHOICES = [q for q in QUESTIONS.values() if isinstance(q, MultipleChoice)]
 ESTIMATES = [q for q in QUESTIONS.values() if isinstance(q, Estimate)]
 #: measurements the estimate checks need, at a plausible value (the lessons pass the real ones)
-MEASURED = {"k": 1.1}
+MEASURED = {"k": 1.1, "r2": 0.97}
 
 
 def test_keys_are_unique_and_name_their_lesson():
@@ -94,10 +94,11 @@ def test_estimate_verdicts_follow_the_tolerance_on_both_sides():
 
 def test_an_estimate_compares_with_what_this_run_measured():
     key = "00.first-experiment"
-    assert check_answer(key, 10, k=1.0).verdict == "close"
-    assert check_answer(key, 10, k=0.5).verdict == "too high"  # 10^0.5 ≈ 3.2 measured here
-    assert "3.16" in check_answer(key, 3, k=0.5).explanation
-    with pytest.raises(QuickCheckError, match="pass k=..."):
+    assert check_answer(key, 10, k=1.0, r2=0.9).verdict == "close"
+    assert check_answer(key, 10, k=0.5, r2=0.9).verdict == "too high"  # 10^0.5 ≈ 3.2 measured here
+    feedback = check_answer(key, 1, k=0.5, r2=0.42)
+    assert "3.16" in feedback.explanation and "0.42" in feedback.explanation and "Your estimate, 1," in str(feedback)
+    with pytest.raises(QuickCheckError, match="pass k=..., r2=..."):
         check_answer(key, 10)
 
 
@@ -128,12 +129,14 @@ def test_the_panel_explains_the_chosen_option_when_check_is_clicked():
 
 
 def test_the_estimate_panel_follows_the_slider_once_checked():
-    panel = quick_check("00.first-experiment", k=1.0)
+    panel = quick_check("00.first-experiment", k=1.0, r2=0.99)
     panel.answer.value = 100.0
     assert panel.feedback.value == ""  # nothing shown before the first check
     panel.check.click()
     assert "Too high" in panel.feedback.value
     panel.answer.value = 10.0
+    assert "Close" in panel.feedback.value
+    panel.answer.value = 9.0
     assert "Close" in panel.feedback.value
     with pytest.raises(QuickCheckError, match="pass k"):
         quick_check("00.first-experiment")

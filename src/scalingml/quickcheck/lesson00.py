@@ -97,12 +97,14 @@ CHECKS = (
     Estimate(
         key="00.first-experiment",
         prompt="By the power law fitted above, how many times longer does a fit on 10× the largest size take?",
-        unit="times longer",
-        needs=("k",),
+        unit="a factor",
+        needs=("k", "r2"),
         truth=lambda measured: 10 ** measured["k"],
         explanation=(
             "With t = a·n^k, ten times the rows takes 10^k = 10^{k:.2f} ≈ {truth:.3g} times as long. "
-            "An exponent near 1 means ten times; below 1, fixed costs still weigh; above 1, the work per row grows."
+            "An exponent near 1 means ten times; below 1, fixed costs still weigh; above 1, the work per row grows. "
+            "The fit's R² here is {r2:.2f}: the further below 1, the less this factor means (at the `ci` profile "
+            "the sizes are often too small to measure it)."
         ),
         low=0.1,
         high=1000.0,

@@ -126,8 +126,8 @@ class Estimate:
     high: float = 1000.0
     log: bool = True
     start: float | None = None
-    hint_low: str = "Your estimate is lower than the truth."
-    hint_high: str = "Your estimate is higher than the truth."
+    hint_low: str = "Your estimate, {guess:.3g}, is lower."
+    hint_high: str = "Your estimate, {guess:.3g}, is higher."
 
     def true_value(self, measured: Mapping[str, float] | None = None) -> float:
         measured = dict(measured or {})
@@ -162,7 +162,7 @@ class Estimate:
         return Feedback(False, "too high", f"{self.hint_high.format(**values)} {explanation}")
 
     def text(self) -> str:
-        unit = f" (in {self.unit})" if self.unit else ""
+        unit = f" ({self.unit})" if self.unit else ""
         return f"{self.prompt}{unit}"
 
 

@@ -26,6 +26,11 @@ def markup(text: str) -> str:
     return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
 
 
+def plain(text: str) -> str:
+    """The text without its marks, for widgets that show plain text (radio-button labels)."""
+    return text.replace("`", "").replace("**", "")
+
+
 def feedback_html(feedback: Feedback) -> str:
     colour = _COLOURS[feedback.correct]
     more = "".join(f"<li>{markup(line)}</li>" for line in feedback.more)
@@ -45,7 +50,8 @@ class QuickCheckPanel(widgets.VBox):
         self.measured = dict(measured or {})
         if isinstance(question, Estimate):
             question.true_value(self.measured)  # a missing measurement fails now, not at the first click
-        header = widgets.HTML(f"<b>Quick check.</b> {markup(question.text())}")
+        asked = question.prompt if isinstance(question, MultipleChoice) else question.text()  # options: the buttons
+        header = widgets.HTML(f"<b>Quick check.</b> {markup(asked)}")
         self.answer = self._answer_widget(question)
         self.check = widgets.Button(description="Check", button_style="primary", tooltip="Check your answer")
         self.feedback = widgets.HTML("")
@@ -59,7 +65,7 @@ class QuickCheckPanel(widgets.VBox):
     def _answer_widget(question: Question) -> widgets.Widget:
         if isinstance(question, MultipleChoice):
             labels = [
-                (f"({letter}) {option.text}", letter)
+                (f"({letter}) {plain(option.text)}", letter)
                 for letter, option in zip(question.letters, question.options, strict=True)
             ]
             return widgets.RadioButtons(options=labels, value=None, layout=widgets.Layout(width="auto"))
