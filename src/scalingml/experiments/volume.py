@@ -128,13 +128,13 @@ def _spread(times: Sequence[float]) -> float:
     which would otherwise make every comparison look inconclusive.
 
     >>> _spread([1.0]), round(_spread([1.0, 1.2]), 2), round(_spread([1.0, 1.0, 1.1, 1.0, 5.0]), 2)
-    (0.0, 0.18, 3.05)
+    (0.0, 0.18, 0.1)
     """
     if len(times) < 2:
         return 0.0
     if len(times) < 4:
         return (max(times) - min(times)) / statistics.median(times)
-    q1, _, q3 = statistics.quantiles(times, n=4)
+    q1, _, q3 = statistics.quantiles(times, n=4, method="inclusive")
     return (q3 - q1) / statistics.median(times)
 
 
