@@ -192,3 +192,15 @@ def test_rebuild_writes_every_file(tmp_path):
 
 def test_generators_module_exports_known_categories():
     assert set(datasets.make_customers(300)["plan"].unique()) == set(generators.PLANS)
+
+
+def test_features_of_a_chunk_missing_categories_keep_every_column():
+    from scalingml.experiments.features import customer_features, one_hot
+
+    frame = datasets.make_customers(300, seed=0)
+    basic_only = frame[frame["plan"] == "basic"]
+    assert list(customer_features(basic_only)[0].columns) == list(customer_features(frame)[0].columns)
+    as_text = basic_only.assign(plan=basic_only["plan"].astype(str), region=basic_only["region"].astype(str))
+    assert customer_features(as_text)[0].equals(customer_features(basic_only)[0])
+    unknown = one_hot(pd.DataFrame({"plan": ["gold"], "region": ["north"]}))
+    assert unknown.filter(like="plan_").sum(axis=1).iloc[0] == 0, "an unknown category gets all zeros"

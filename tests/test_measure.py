@@ -148,3 +148,20 @@ def test_time_call_with_cpu_clock_ignores_sleeping():
     wall = measure.time_call(time.sleep, 0.05, repeat=1).best
     cpu = measure.time_call(time.sleep, 0.05, repeat=1, clock=time.process_time).best
     assert wall >= 0.045 and cpu < 0.02
+
+
+def test_peak_memory_times_the_call_only():
+    peak = measure.peak_memory(__import__("time").sleep, 0.05, method="rss")
+    assert 0.04 < peak.seconds < 1.0
+
+
+def test_release_memory_lets_rss_see_a_repeated_allocation():
+    """Without handing freed pages back, a second identical allocation can look free; after it, RSS sees it."""
+
+    def allocate():
+        block = np.ones(40 * 2**17)  # 40 MB
+        return float(block.sum())
+
+    measure.peak_memory(allocate, method="rss")
+    measure.release_memory()
+    assert measure.peak_memory(allocate, method="rss").peak_mb > 30

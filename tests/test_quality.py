@@ -1,6 +1,8 @@
+import pandas as pd
 import pytest
 
 from scalingml import datasets
+from scalingml.errors import ScalingmlError
 from scalingml.experiments import quality
 
 
@@ -58,5 +60,49 @@ def test_dirt_cost_degrades_accuracy_with_label_noise():
     cost = quality.dirt_cost("label_noise", [0.0, 0.45], n_rows=4_000)
     for _, group in cost.groupby("model"):
         assert group["accuracy"].iloc[-1] < group["accuracy"].iloc[0]
-    with pytest.raises(ValueError, match="label_noise"):
+    with pytest.raises(ScalingmlError, match="label_noise"):
         quality.dirt_cost("typos", [0.1], n_rows=100)
+
+
+def test_missing_values_hit_the_strongest_driver_and_cost_more_than_in_weak_ones():
+    assert "support_tickets" in quality.MISSING_COLUMNS
+    every = quality.dirt_cost("missing_rate", [0.0, 0.9], n_rows=4_000)
+    weak = quality.dirt_cost("missing_rate", [0.0, 0.9], n_rows=4_000, columns=["monthly_spend"])
+    drop = lambda cost: cost.groupby("model")["accuracy"].agg(lambda s: s.iloc[0] - s.iloc[-1])  # noqa: E731
+    assert (drop(every) > drop(weak)).all()
+    assert every.attrs["n_test"] == 2_000 and 0.5 < every.attrs["majority"] < 1
+
+
+def test_inject_missing_rate_columns_and_errors():
+    frame = datasets.make_customers(2_000, seed=0)
+    dirty = quality.inject_missing(frame, 0.3, ["support_tickets", "plan"], seed=1)
+    assert 0.25 < dirty["support_tickets"].isna().mean() < 0.35 and 0.25 < dirty["plan"].isna().mean() < 0.35
+    assert dirty["tenure_months"].notna().all() and frame["support_tickets"].notna().all(), "a copy, other columns kept"
+    with pytest.raises(ScalingmlError, match="between 0 and 1"):
+        quality.inject_missing(frame, 1.5)
+    with pytest.raises(ScalingmlError, match="no column"):
+        quality.inject_missing(frame, 0.1, ["nope"])
+
+
+def _cost(first, last, *, n_test=1_000, majority=0.6):
+    frame = pd.DataFrame({"kind": "label_noise", "rate": [0.0, 0.4], "model": "m", "accuracy": [first, last]})
+    frame.attrs.update(n_test=n_test, majority=majority)
+    return quality.conclude_dirt_cost(frame)[0]
+
+
+def test_conclude_dirt_cost_branches():
+    assert "beyond the noise" in _cost(0.80, 0.70) and "majority" not in _cost(0.80, 0.70)
+    assert "no better than always predicting the majority class" in _cost(0.80, 0.61)
+    assert "inconclusive at this profile" in _cost(0.80, 0.79)
+    assert "inconclusive" in _cost(0.80, 0.75, n_test=50), "a small test set is noisier"
+    assert "check the run" in _cost(0.70, 0.80)
+
+
+def test_conclude_validation_and_cleansing():
+    injected = pd.DataFrame({"problem": ["missing", "duplicate"]})
+    assert "missed: none" in quality.conclude_validation(pd.DataFrame({"problem": ["missing", "duplicate"]}), injected)
+    assert "missed: duplicate" in quality.conclude_validation(pd.DataFrame({"problem": ["missing"]}), injected)
+    extra = quality.conclude_validation(pd.DataFrame({"problem": ["missing", "duplicate", "impossible"]}), injected)
+    assert "not injected: impossible" in extra
+    assert "passes the schema" in quality.conclude_cleansing(10, pd.DataFrame({"a": range(8)}), 0)
+    assert "no safe fix" in quality.conclude_cleansing(10, pd.DataFrame({"a": range(8)}), 3)

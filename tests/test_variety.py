@@ -53,3 +53,31 @@ def test_integration_fixes_improve_the_downstream_score(sources):
 def test_too_many_customers_is_a_clear_error():
     with pytest.raises(ValueError, match="distinct companies"):
         variety.make_sources(variety.MAX_CUSTOMERS + 1)
+
+
+def test_conclude_joins_branches():
+    assert "at the price of wrong ones" in variety.conclude_joins(
+        {"match_rate": 0.2}, {"match_rate": 1.0, "precision": 0.9}, n_customers=100
+    )
+    assert "all of them right" in variety.conclude_joins(
+        {"match_rate": 0.2}, {"match_rate": 1.0, "precision": 1.0}, n_customers=100
+    )
+    assert "recovered nothing" in variety.conclude_joins(
+        {"match_rate": 0.5}, {"match_rate": 0.5, "precision": 1.0}, n_customers=100
+    )
+
+
+def test_conclude_threshold_branches():
+    sweep = pd.DataFrame({"max_dist": [0.2, 0.5, 1.0], "match_rate": [0.4, 0.8, 1.0], "precision": [1.0, 0.995, 0.9]})
+    assert variety.conclude_threshold(sweep).startswith("At max_dist 0.5, 80%")
+    assert "No threshold tried" in variety.conclude_threshold(sweep.assign(precision=0.5))
+    assert variety.conclude_threshold(sweep.assign(precision=1.0)).endswith("precision.")
+
+
+def test_conclude_integration_branches():
+    frame = pd.DataFrame(
+        {"roc_auc": [0.56, 0.72, 0.73], "roc_auc_std": [0.02, 0.02, 0.02], "billing_matched": [0.2, 0.2, 1.0]}
+    )
+    sentence = variety.conclude_integration(frame)
+    assert "(+0.160, beyond the folds' spread)" in sentence and "(+0.010, within twice" in sentence
+    assert sentence.count("inconclusive") == 1

@@ -61,6 +61,40 @@ def _surrogate_depth(depths: str) -> str:
     )
 
 
+def _schema_01(extra: str = "", **columns: str) -> str:
+    """An assignment 01 q1 answer: the correct schema with some columns' declarations replaced."""
+    declared = {
+        "customer_id": "pa.Column(int, unique=True)",
+        "region": "pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west']))",
+        "plan": "pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium']))",
+        "tenure_months": "pa.Column(float, pa.Check.in_range(0, 600))",
+        "monthly_spend": "pa.Column(float, pa.Check.gt(0))",
+        "support_tickets": "pa.Column(int, pa.Check.ge(0))",
+        "satisfaction": "pa.Column(float, pa.Check.in_range(0, 10))",
+        **columns,
+    }
+    body = "".join(f"    {name!r}: {rule},\n" for name, rule in declared.items())
+    return "my_schema = pa.DataFrameSchema({\n" + body + "}" + extra + ")"
+
+
+def _chunked_01(epochs: str = "3", features: str = "customer_features(frame)") -> str:
+    """An assignment 01 q2 answer: the correct two-pass loop with ``epochs`` and a features expression of ``frame``."""
+    return (
+        "from sklearn.linear_model import SGDClassifier\n"
+        "from sklearn.preprocessing import StandardScaler\n\n"
+        "def train_in_chunks(folder):\n"
+        "    scaler = StandardScaler()\n"
+        "    for _, frame in datasets.read_partitions(folder):\n"
+        f"        scaler.partial_fit(({features})[0])\n"
+        "    model = SGDClassifier(loss='log_loss', average=True, random_state=0)\n"
+        f"    for _ in range({epochs}):\n"
+        "        for _, frame in datasets.read_partitions(folder):\n"
+        f"            X, y = {features}\n"
+        "            model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
+        "    return scaler, model"
+    )
+
+
 WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
     "00_welcome": [
         WrongAnswer(
@@ -480,36 +514,53 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
     ],
     "01_data_management": [
         WrongAnswer(
-            "forgets that customer ids must be unique",
-            {
-                "q1_answer": "my_schema = pa.DataFrameSchema({\n"
-                "    'customer_id': pa.Column(int),\n"
-                "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
-                "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
-                "    'tenure_months': pa.Column(float, pa.Check.in_range(0, 600)),\n"
-                "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
-                "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
-                "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10)),\n})"
-            },
+            "no rule for the region: the dirty table has no bad region, so only a clean-table probe catches it",
+            {"q1_answer": _schema_01(region="pa.Column(str)")},
             loses=("q1_tests",),
             keeps=("q2_tests", "q3_tests"),
         ),
         WrongAnswer(
-            "over-strict bounds that flag clean customers (satisfaction above 0, tenure above 0)",
+            "spend may be zero and tenure has no upper bound (the injected dirt never tests either)",
             {
-                "q1_answer": "my_schema = pa.DataFrameSchema({\n"
-                "    'customer_id': pa.Column(int, unique=True),\n"
-                "    'region': pa.Column(str, pa.Check.isin(['north', 'south', 'east', 'west'])),\n"
-                "    'plan': pa.Column(str, pa.Check.isin(['basic', 'standard', 'premium'])),\n"
-                "    'tenure_months': pa.Column(float, pa.Check.gt(0)),\n"
-                "    'monthly_spend': pa.Column(float, pa.Check.gt(0)),\n"
-                "    'support_tickets': pa.Column(int, pa.Check.ge(0)),\n"
-                "    'satisfaction': pa.Column(float, pa.Check.in_range(0, 10, include_min=False)),\n})"
+                "q1_answer": _schema_01(
+                    tenure_months="pa.Column(float, pa.Check.ge(0))", monthly_spend="pa.Column(float, pa.Check.ge(0))"
+                )
             },
             loses=("q1_tests",),
         ),
         WrongAnswer(
-            "loads every partition, then calls partial_fit once",
+            "correct alternative: two checks per range, pandera dtype names, uniqueness declared on the schema",
+            {
+                "q1_answer": _schema_01(
+                    customer_id="pa.Column('int64')",
+                    region="pa.Column(pa.String, pa.Check.isin({'north', 'south', 'east', 'west'}))",
+                    satisfaction="pa.Column(float, [pa.Check.ge(0), pa.Check.le(10)])",
+                    tenure_months="pa.Column('float64', [pa.Check.ge(0), pa.Check.le(600)], nullable=False)",
+                    extra=", unique=['customer_id']",
+                )
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests"),
+        ),
+        WrongAnswer(
+            "one pass over the partitions instead of three (accuracy alone barely notices)",
+            {"q2_answer": _chunked_01(epochs="1")},
+            loses=("q2_tests",),
+            keeps=("q1_tests", "q3_tests"),
+        ),
+        WrongAnswer(
+            "one-hot encodes each chunk on its own values: a chunk without a plan changes the columns",
+            {
+                "q2_answer": _chunked_01(
+                    features="pd.concat([frame[['tenure_months', 'monthly_spend', 'support_tickets', 'satisfaction',"
+                    " 'noise_0', 'noise_1', 'noise_2']].astype(float), pd.get_dummies(frame[['plan', 'region']]"
+                    ".astype(str), dtype=float)], axis=1).to_numpy(), frame['churned']"
+                )
+            },
+            loses=("q2_tests",),
+        ),
+        WrongAnswer(
+            "loads every partition, then calls partial_fit on the whole table",
             {
                 "q2_answer": "from sklearn.linear_model import SGDClassifier\n"
                 "from sklearn.preprocessing import StandardScaler\n\n"
@@ -517,42 +568,70 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    frame = pd.concat([f for _, f in datasets.read_partitions(folder)], ignore_index=True)\n"
                 "    X, y = customer_features(frame)\n"
                 "    scaler = StandardScaler().partial_fit(X)\n"
-                "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
+                "    model = SGDClassifier(loss='log_loss', average=True, random_state=0)\n"
                 "    for _ in range(3):\n"
                 "        model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
                 "    return scaler, model"
             },
             loses=("q2_tests",),
-            keeps=("q1_tests", "q3_tests"),
         ),
         WrongAnswer(
-            "fits the scaler on the first partition only",
+            "correct alternative: partitions in a random order each epoch, rows shuffled, read with pandas",
             {
-                "q2_answer": "from sklearn.linear_model import SGDClassifier\n"
+                "q2_answer": "import random\n"
+                "from sklearn.linear_model import SGDClassifier\n"
                 "from sklearn.preprocessing import StandardScaler\n\n"
                 "def train_in_chunks(folder):\n"
-                "    parts = datasets.read_partitions(folder)\n"
-                "    scaler = StandardScaler().fit(customer_features(next(parts)[1])[0])\n"
-                "    model = SGDClassifier(loss='log_loss', random_state=0)\n"
+                "    paths = datasets.list_partitions(folder)\n"
+                "    scaler = StandardScaler()\n"
+                "    for path in paths:\n"
+                "        scaler.partial_fit(customer_features(pd.read_parquet(path))[0].to_numpy())\n"
+                "    model = SGDClassifier(loss='log_loss', average=True, random_state=0)\n"
+                "    rng = random.Random(1)\n"
                 "    for _ in range(3):\n"
-                "        for _, frame in datasets.read_partitions(folder):\n"
-                "            X, y = customer_features(frame)\n"
-                "            model.partial_fit(scaler.transform(X), y, classes=[0, 1])\n"
+                "        for path in rng.sample(paths, len(paths)):\n"
+                "            X, y = customer_features(pd.read_parquet(path).sample(frac=1.0, random_state=0))\n"
+                "            X, y = scaler.transform(X.to_numpy()), y.to_numpy()\n"
+                "            model.partial_fit(X, y, classes=np.array([0, 1]))\n"
                 "    return scaler, model"
             },
-            loses=("q2_tests",),
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests"),
         ),
         WrongAnswer(
-            "match rate relative to the events instead of the CRM",
+            "ids as floats, and the match rate relative to the events instead of the CRM",
             {
                 "q3_answer": "def customer_id_from_ref(refs):\n"
-                "    return refs.str.extract(r'(\\d+)\\s*$', expand=False).astype(np.int64)\n\n"
+                "    return refs.str.extract(r'(\\d+)\\s*$', expand=False).astype(float)\n\n"
                 "def match_rate(crm_ids, event_ids):\n"
                 "    events = pd.Series(list(event_ids))\n"
                 "    return float(events.isin(set(crm_ids)).mean())"
             },
             loses=("q3_tests",),
             keeps=("q1_tests", "q2_tests"),
+        ),
+        WrongAnswer(
+            "takes at most five digits, and counts repeated CRM customers",
+            {
+                "q3_answer": "def customer_id_from_ref(refs):\n"
+                "    return refs.str.extract(r'(\\d{1,5})', expand=False).astype(int)\n\n"
+                "def match_rate(crm_ids, event_ids):\n"
+                "    return float(pd.Series(list(crm_ids)).isin(set(event_ids)).mean())"
+            },
+            loses=("q3_tests",),
+        ),
+        WrongAnswer(
+            "correct alternative: a list from re.findall, and set arithmetic",
+            {
+                "q3_answer": "import re\n\n"
+                "def customer_id_from_ref(refs):\n"
+                "    return [int(re.findall(r'\\d+', ref)[-1]) for ref in refs]\n\n"
+                "def match_rate(crm_ids, event_ids):\n"
+                "    crm = set(crm_ids)\n"
+                "    return len(crm & set(event_ids)) / len(crm)"
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests"),
         ),
     ],
     "05_regulation_ethics": [

@@ -56,6 +56,8 @@ class ScaleProfile:
             large enough that one product lasts tens of milliseconds or more on one core.
         search_budget: the largest number of candidates a random search may try (lesson 04's
             tuning budget curve doubles the budget up to it).
+        storage_rows: rows of the table lesson 01 writes as CSV and as Parquet; large enough that
+            reading it takes well over a millisecond, so the formats' read times differ beyond noise.
     """
 
     name: str
@@ -73,6 +75,8 @@ class ScaleProfile:
     matmul_size: int
     # lesson 04 (talent)
     search_budget: int
+    # lesson 01 (data management)
+    storage_rows: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -102,6 +106,7 @@ PROFILES: dict[str, ScaleProfile] = {
         reduced_search_grid=True,
         matmul_size=1_500,
         search_budget=4,
+        storage_rows=50_000,
     ),
     "small": ScaleProfile(
         name="small",
@@ -117,6 +122,7 @@ PROFILES: dict[str, ScaleProfile] = {
         reduced_search_grid=False,
         matmul_size=2_000,
         search_budget=32,
+        storage_rows=200_000,
     ),
     "large": ScaleProfile(
         name="large",
@@ -132,6 +138,7 @@ PROFILES: dict[str, ScaleProfile] = {
         reduced_search_grid=False,
         matmul_size=4_000,
         search_budget=64,
+        storage_rows=2_000_000,
     ),
 }
 

@@ -16,16 +16,45 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from scalingml.datasets import CUSTOMER_TARGET, make_customers
+from scalingml.datasets.generators import PLANS, REGIONS
 
 NUMERIC_FEATURES = ("tenure_months", "monthly_spend", "support_tickets", "satisfaction")
+#: The fixed category list of each one-hot encoded column (alphabetical, as the columns come out).
+CATEGORIES = {"plan": tuple(sorted(PLANS)), "region": tuple(sorted(REGIONS))}
+
+
+def one_hot(frame: pd.DataFrame, categories: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """One-hot columns from a *fixed* category list, so every chunk of a table gets the same columns.
+
+    ``pd.get_dummies`` on the values alone makes a column only for the categories a chunk
+    happens to contain: a chunk without premium customers would lose ``plan_premium`` and a
+    model trained chunk by chunk would see columns change under it. A value outside the
+    list gets all zeros (as ``OneHotEncoder(handle_unknown="ignore")`` does).
+
+    >>> chunk = pd.DataFrame({"plan": ["basic", "basic"], "region": ["east", "west"]})
+    >>> list(one_hot(chunk).columns)[:3], int(one_hot(chunk)["plan_premium"].sum())
+    (['plan_basic', 'plan_premium', 'plan_standard'], 0)
+    """
+    categories = CATEGORIES if categories is None else categories
+    fixed = {}
+    for column, levels in categories.items():
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # reorder (an unordered astype would not)
+            fixed[column] = values.cat.set_categories(list(levels))
+        else:  # text, or codes typed as numbers: compare as text
+            fixed[column] = pd.Categorical(values.astype(str), categories=list(levels))
+    return pd.get_dummies(pd.DataFrame(fixed, index=frame.index), dtype=float)
 
 
 def customer_features(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Numeric feature frame (one-hot plan and region, noise columns kept) and the churn label."""
+    """Numeric feature frame (one-hot plan and region, noise columns kept) and the churn label.
+
+    The one-hot columns come from :data:`CATEGORIES`, not from the values present, so any chunk
+    of a table (one partition, one day) gives the same columns in the same order.
+    """
     noise = [c for c in frame.columns if c.startswith("noise_")]
     X = frame[[*NUMERIC_FEATURES, *noise]].astype(float)
-    dummies = pd.get_dummies(frame[["plan", "region"]].astype(str), dtype=float)
-    X = pd.concat([X, dummies], axis=1)
+    X = pd.concat([X, one_hot(frame)], axis=1)
     return X, frame[CUSTOMER_TARGET]
 
 

@@ -16,8 +16,10 @@ import pandera.pandas as pa
 from sklearn.base import BaseEstimator
 
 from scalingml.datasets import CUSTOMER_TARGET, make_customers
-from scalingml.datasets.generators import PLANS, REGIONS
+from scalingml.datasets.generators import CUSTOMER_INFORMATIVE, PLANS, REGIONS
+from scalingml.errors import InvalidParameterError
 from scalingml.experiments.features import customer_features, model_families
+from scalingml.measure import proportion_se
 from scalingml.progress import progress
 
 #: The problem types :func:`make_dirty_customers` injects, and the schema check that catches each.
@@ -153,36 +155,150 @@ def cleanse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return clean, actions
 
 
+#: Where :func:`dirt_cost` puts missing values by default: every driver of churn, the strongest included.
+MISSING_COLUMNS = tuple(CUSTOMER_INFORMATIVE)
+
+
+def inject_missing(frame: pd.DataFrame, rate: float, columns=MISSING_COLUMNS, *, seed: int = 0) -> pd.DataFrame:
+    """A copy of ``frame`` with about ``rate`` of the cells of each of ``columns`` set to missing.
+
+    >>> frame = inject_missing(make_customers(1_000, seed=0), 0.5, ["support_tickets"])
+    >>> bool(0.4 < frame["support_tickets"].isna().mean() < 0.6)
+    True
+    """
+    if not 0.0 <= rate <= 1.0:
+        raise InvalidParameterError(f"rate must be between 0 and 1, got {rate}")
+    unknown = sorted(set(columns) - set(frame.columns))
+    if unknown:
+        raise InvalidParameterError(f"no column(s) {unknown} to make missing; the table has {list(frame.columns)}")
+    rng = np.random.default_rng(seed)
+    frame = frame.copy()
+    for column in columns:
+        hit = rng.random(len(frame)) < rate
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].where(~hit)
+        else:
+            frame[column] = frame[column].astype(float).where(~hit)
+    return frame
+
+
 def dirt_cost(
-    kind: str, rates: Iterable[float], *, n_rows: int, seed: int = 0, models: Mapping[str, BaseEstimator] | None = None
+    kind: str,
+    rates: Iterable[float],
+    *,
+    n_rows: int,
+    seed: int = 0,
+    models: Mapping[str, BaseEstimator] | None = None,
+    columns=MISSING_COLUMNS,
 ) -> pd.DataFrame:
     """Test accuracy of each model when its *training* data has ``kind`` problems at each rate.
 
     ``kind`` is ``"label_noise"`` or ``"missing_rate"``. Test labels are always true, so
     the score measures what the dirt costs; missing values, which production data has
-    too, are injected into the test features at the same rate.
-    Returns ``[kind, rate, model, accuracy]``.
+    too, are put into the same ``columns`` of the test features at the same rate (by
+    default every driver of churn, the strongest, ``support_tickets``, included: dirt that
+    spares the strong drivers understates its cost).
+    Returns ``[kind, rate, model, accuracy]``; ``attrs["n_test"]`` is the test set's size.
     """
     if kind not in ("label_noise", "missing_rate"):
-        raise ValueError(f"kind must be 'label_noise' or 'missing_rate', got {kind!r}")
+        raise InvalidParameterError(f"kind must be 'label_noise' or 'missing_rate', got {kind!r}")
+    n_test = max(1_000, n_rows // 2)
     rows = []
     for rate in progress(list(rates), desc=f"{kind} rates"):
-        test_dirt = {"missing_rate": rate} if kind == "missing_rate" else {}
-        X_test, y_test = customer_features(make_customers(max(1_000, n_rows // 2), seed=seed + 1_000, **test_dirt))
-        train = make_customers(n_rows, seed=seed, **{kind: rate})
+        test = make_customers(n_test, seed=seed + 1_000)
+        train = make_customers(n_rows, seed=seed, **({kind: rate} if kind == "label_noise" else {}))
+        if kind == "missing_rate":
+            test = inject_missing(test, rate, columns, seed=seed + 1)
+            train = inject_missing(train, rate, columns, seed=seed + 2)
         X_train, y_train = customer_features(train)
+        X_test, y_test = customer_features(test)
         for name, model in (models or model_families()).items():
             accuracy = model.fit(X_train, y_train).score(X_test[X_train.columns], y_test)
             rows.append({"kind": kind, "rate": rate, "model": name, "accuracy": float(accuracy)})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs["n_test"] = n_test
+    frame.attrs["majority"] = float(max(y_test.mean(), 1 - y_test.mean()))
+    return frame
+
+
+def conclude_dirt_cost(cost: pd.DataFrame, *, n_test: int | None = None) -> list[str]:
+    """One sentence per (kind, model): accuracy from the cleanest to the dirtiest rate, judged against noise.
+
+    The yardstick is two standard errors of a difference of two accuracies on ``n_test`` rows
+    (default ``cost.attrs["n_test"]``); a smaller change is "inconclusive at this profile".
+
+    >>> cost = pd.DataFrame({"kind": "label_noise", "rate": [0.0, 0.4], "model": "m", "accuracy": [0.80, 0.70]})
+    >>> conclude_dirt_cost(cost, n_test=1_000)  # doctest: +ELLIPSIS
+    ['m, label noise 0% -> 40%: accuracy 0.800 -> 0.700 (-0.100), beyond the noise (0.036...']
+    """
+    n_test = int(n_test or cost.attrs["n_test"])
+    majority = cost.attrs.get("majority")
+    sentences = []
+    for (kind, model), group in cost.groupby(["kind", "model"], sort=False):
+        group = group.sort_values("rate")
+        first, last = group.iloc[0], group.iloc[-1]
+        change = last.accuracy - first.accuracy
+        noise = 2 * np.sqrt(2) * proportion_se(first.accuracy, n_test)
+        head = (
+            f"{model}, {kind.replace('_', ' ')} {first.rate:.0%} -> {last.rate:.0%}: "
+            f"accuracy {first.accuracy:.3f} -> {last.accuracy:.3f} ({change:+.3f})"
+        )
+        if change < -noise:
+            tail = f", beyond the noise ({noise:.3f}, two standard errors on {n_test:,} test rows)"
+            if majority is not None and last.accuracy <= majority + noise:
+                tail += f": no better than always predicting the majority class ({majority:.3f})"
+            sentences.append(head + tail + ".")
+        elif change > noise:
+            sentences.append(
+                head + f": it rose beyond the noise ({noise:.3f}), which dirt should not do; check the run."
+            )
+        else:
+            sentences.append(head + f": within the noise ({noise:.3f}), inconclusive at this profile.")
+    return sentences
+
+
+def conclude_validation(report: pd.DataFrame, injected: pd.DataFrame) -> str:
+    """Which injected problem types the validation report caught, and which it missed.
+
+    >>> conclude_validation(pd.DataFrame({"problem": ["missing"]}), pd.DataFrame({"problem": ["missing", "duplicate"]}))
+    '1 failures reported. Problem types injected: duplicate, missing; caught: missing; missed: duplicate.'
+    """
+    injected_types, caught = sorted(set(injected["problem"])), sorted(set(report["problem"]) & set(injected["problem"]))
+    missed = sorted(set(injected_types) - set(caught))
+    sentence = (
+        f"{len(report):,} failures reported. Problem types injected: {', '.join(injected_types)}; "
+        f"caught: {', '.join(caught) or 'none'}; missed: {', '.join(missed) or 'none'}."
+    )
+    extra = sorted(set(report["problem"]) - set(injected_types))
+    if extra:
+        sentence += f" Also reported, though not injected: {', '.join(extra)} (false alarms, or dirt already there)."
+    return sentence
 
 
 __all__ = [
+    "MISSING_COLUMNS",
     "PROBLEMS",
     "cleanse",
+    "conclude_cleansing",
+    "conclude_dirt_cost",
+    "conclude_validation",
     "customer_schema",
     "dirt_cost",
+    "inject_missing",
     "make_dirty_customers",
     "summarise_report",
     "validation_report",
 ]
+
+
+def conclude_cleansing(n_before: int, clean: pd.DataFrame, failures_after: int) -> str:
+    """Rows kept by :func:`cleanse` and whether the cleansed table now validates.
+
+    >>> conclude_cleansing(100, pd.DataFrame({"a": range(90)}), 0)
+    '90 of 100 rows kept (90%); failures after cleansing: 0, the table now passes the schema.'
+    """
+    verdict = "the table now passes the schema" if failures_after == 0 else "some problems have no safe fix yet"
+    return (
+        f"{len(clean):,} of {n_before:,} rows kept ({len(clean) / n_before:.0%}); failures after cleansing: "
+        f"{failures_after:,}, {verdict}."
+    )

@@ -314,3 +314,72 @@ def threshold_sweep(sources: dict[str, pd.DataFrame], thresholds) -> pd.DataFram
         for t in thresholds
     ]
     return pd.DataFrame(rows)
+
+
+def conclude_joins(exact: dict, fuzzy: dict, *, n_customers: int) -> str:
+    """Match rate of the exact join against the fuzzy join's match rate and precision.
+
+    >>> print(conclude_joins({"match_rate": 0.2}, {"match_rate": 1.0, "precision": 0.9}, n_customers=500))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Exact join on the company name: 20.0% of 500 customers find their billing account. Fuzzy join (skrub, character
+    n-grams): 100.0% matched, 90.0% of them correctly: it recovers matches the exact join drops, at the price of
+    wrong ones.
+    """
+    head = (
+        f"Exact join on the company name: {exact['match_rate']:.1%} of {n_customers:,} customers find their billing "
+        f"account. Fuzzy join (skrub, character n-grams): {fuzzy['match_rate']:.1%} matched, "
+        f"{fuzzy['precision']:.1%} of them correctly"
+    )
+    gained = (fuzzy["match_rate"] - exact["match_rate"]) * n_customers
+    if gained < 1:
+        return head + ": the fuzzy join recovered nothing the exact join missed here."
+    if fuzzy["precision"] < 1:
+        return head + ": it recovers matches the exact join drops, at the price of wrong ones."
+    return head + ": it recovers matches the exact join drops, all of them right here."
+
+
+def conclude_threshold(sweep: pd.DataFrame, *, target: float = 0.99) -> str:
+    """The loosest threshold whose precision reaches ``target``, or a sentence saying none did.
+
+    >>> conclude_threshold(pd.DataFrame({"max_dist": [0.2, 0.5, 1.0], "match_rate": [0.4, 0.8, 1.0],
+    ...                                  "precision": [1.0, 0.995, 0.9]}))
+    'At max_dist 0.5, 80% of customers match with 99.5% precision; looser thresholds match more, less surely.'
+    """
+    strict = sweep[sweep["precision"] >= target].sort_values("max_dist")
+    if strict.empty:
+        return f"No threshold tried reached {target:.0%} precision: block on an exact key first, or review by hand."
+    best = strict.iloc[-1]
+    tail = "; looser thresholds match more, less surely." if best.max_dist < sweep["max_dist"].max() else "."
+    return (
+        f"At max_dist {best.max_dist:g}, {best.match_rate:.0%} of customers match with {best.precision:.1%} precision"
+        + tail
+    )
+
+
+def conclude_integration(integration: pd.DataFrame) -> str:
+    """Cross-validated ROC AUC of each integration step, each change judged against the folds' spread.
+
+    A step counts when its mean AUC moved by more than twice the larger fold standard deviation
+    of the two variants (a rough yardstick: the folds share rows); otherwise it is inconclusive.
+
+    >>> frame = pd.DataFrame({"variant": ["raw", "fixed", "fuzzy"], "roc_auc": [0.56, 0.72, 0.73],
+    ...                       "roc_auc_std": [0.02, 0.02, 0.02], "billing_matched": [0.2, 0.2, 1.0]})
+    >>> print(conclude_integration(frame))  # doctest: +NORMALIZE_WHITESPACE
+    ROC AUC: 0.560 with raw sources; 0.720 once units and keys are fixed (+0.160, beyond the folds' spread); 0.730
+    with the fuzzy join as well (+0.010, within twice the folds' spread of 0.020: inconclusive at this profile),
+    which gives billing features to 100% of customers instead of 20%.
+    """
+    raw, fixed, fuzzy = (row for _, row in integration.iterrows())
+
+    def step(before, after) -> str:
+        change = after.roc_auc - before.roc_auc
+        spread = max(before.roc_auc_std, after.roc_auc_std)
+        if abs(change) > 2 * spread:
+            return f"{change:+.3f}, beyond the folds' spread"
+        return f"{change:+.3f}, within twice the folds' spread of {spread:.3f}: inconclusive at this profile"
+
+    return (
+        f"ROC AUC: {raw.roc_auc:.3f} with raw sources; {fixed.roc_auc:.3f} once units and keys are fixed "
+        f"({step(raw, fixed)}); {fuzzy.roc_auc:.3f} with the fuzzy join as well ({step(fixed, fuzzy)}), which gives "
+        f"billing features to {fuzzy.billing_matched:.0%} of customers instead of {fixed.billing_matched:.0%}."
+    )
