@@ -56,6 +56,8 @@ class ScaleProfile:
             large enough that one product lasts tens of milliseconds or more on one core.
         search_budget: the largest number of candidates a random search may try (lesson 04's
             tuning budget curve doubles the budget up to it).
+        fit_time_rows: the largest table of lesson 02's fit-time curves (they start at ``min_rows``):
+            large enough that the largest fits last well beyond timer and call overheads.
     """
 
     name: str
@@ -73,6 +75,8 @@ class ScaleProfile:
     matmul_size: int
     # lesson 04 (talent)
     search_budget: int
+    # lesson 02 (model complexity)
+    fit_time_rows: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -102,6 +106,7 @@ PROFILES: dict[str, ScaleProfile] = {
         reduced_search_grid=True,
         matmul_size=1_500,
         search_budget=4,
+        fit_time_rows=8_000,
     ),
     "small": ScaleProfile(
         name="small",
@@ -117,6 +122,7 @@ PROFILES: dict[str, ScaleProfile] = {
         reduced_search_grid=False,
         matmul_size=2_000,
         search_budget=32,
+        fit_time_rows=20_000,
     ),
     "large": ScaleProfile(
         name="large",
@@ -132,6 +138,7 @@ PROFILES: dict[str, ScaleProfile] = {
         reduced_search_grid=False,
         matmul_size=4_000,
         search_budget=64,
+        fit_time_rows=200_000,
     ),
 }
 
