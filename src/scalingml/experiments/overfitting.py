@@ -124,7 +124,7 @@ def best_by_one_standard_error(summary: pd.DataFrame):
     best = summary.loc[summary["validation_mean"].idxmax()]
     threshold = best["validation_mean"] - best["validation_sem"]
     eligible = summary[summary["validation_mean"] >= threshold]
-    return eligible.sort_values("param").iloc[0]["param"]
+    return eligible.sort_values("param")["param"].iloc[0]  # from the column: keeps its dtype (an int depth stays int)
 
 
 def learning_curve_frame(
