@@ -196,6 +196,9 @@ def test_conclude_speedup_branches():
     assert "other programs probably held" in busy[0] and "faster" in busy[1] and "unexpected" in busy[1]
     linear = training_time.conclude_speedup(_speedups([1.0, 0.45, 0.5], [0.05] * 3), cores=2, serial_fraction=0.0)
     assert "clipped to 0" in linear[0] and "no bound" in linear[0]
+    slower = training_time.conclude_speedup(_speedups([0.1, 0.12, 0.12], [0.05] * 3), cores=2, serial_fraction=1.0)
+    assert slower[0].startswith("Slower in parallel at this profile: n_jobs=2 took 1.20x as long")
+    assert "too short" in slower[0]
     once = training_time.conclude_speedup(_speedups([1.0, 0.5, 0.5], [np.nan] * 3), cores=2, serial_fraction=0.0)
     assert once == [once[0]] and once[0].startswith("Inconclusive at this profile")
 

@@ -20,6 +20,7 @@ from sklearn.inspection import partial_dependence, permutation_importance
 
 from scalingml import measure
 from scalingml.datasets import CUSTOMER_NOISE_PREFIX
+from scalingml.experiments.talent.mistakes import openmp_threads_for
 
 #: One-hot columns that carry no signal, besides the ``noise_*`` ones.
 NOISE_PREFIXES = (CUSTOMER_NOISE_PREFIX, "region_")
@@ -44,7 +45,9 @@ def feature_truth(columns: Iterable[str]) -> pd.Series:
 
 
 def fit_all(models: Mapping[str, BaseEstimator], X, y) -> dict[str, BaseEstimator]:
-    return {name: model.fit(X, y) for name, model in models.items()}
+    """Fit every model; boosted trees on one OpenMP thread for small tables (see ``openmp_threads_for``)."""
+    with openmp_threads_for(len(X)):
+        return {name: model.fit(X, y) for name, model in models.items()}
 
 
 def importance_frame(
@@ -58,7 +61,10 @@ def importance_frame(
     truth = feature_truth(X.columns)
     rows = []
     for name, model in models.items():
-        result = permutation_importance(model, X, y, n_repeats=n_repeats, scoring=scoring, random_state=seed, n_jobs=1)
+        with openmp_threads_for(len(X)):
+            result = permutation_importance(
+                model, X, y, n_repeats=n_repeats, scoring=scoring, random_state=seed, n_jobs=1
+            )
         for feature, mean, std in zip(X.columns, result.importances_mean, result.importances_std, strict=True):
             rows.append(
                 {
@@ -184,10 +190,14 @@ def copy_importance(
         "alone": (X_train, X_test),
         "with copy": (with_copy(X_train), with_copy(X_test)),
     }.items():
-        fitted = clone(model).fit(train, y_train)
+        with openmp_threads_for(len(train)):
+            fitted = clone(model).fit(train, y_train)
         for name in (feature, copy_name):
             if name in test.columns:
-                drops = column_importance(fitted, test, y_test, name, n_repeats=n_repeats, scoring=scoring, seed=seed)
+                with openmp_threads_for(len(test)):
+                    drops = column_importance(
+                        fitted, test, y_test, name, n_repeats=n_repeats, scoring=scoring, seed=seed
+                    )
                 rows.append(
                     {
                         "table": table,

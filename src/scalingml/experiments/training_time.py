@@ -427,7 +427,19 @@ def conclude_speedup(speedups: pd.DataFrame, *, cores: int, serial_fraction: flo
         ]
     noise = max(base.spread, best.spread)
     lines = []
-    if best.speedup - 1 <= noise:
+    if best.speedup < 1 - noise:
+        lines.append(
+            f"Slower in parallel at this profile: n_jobs={int(best.n_jobs)} took {1 / best.speedup:.2f}x as long as "
+            f"one job ({format_seconds(best.seconds)} against {format_seconds(base.seconds)}, beyond the "
+            f"{noise:.0%} spread) — "
+            + (
+                "the fit is too short for threads to pay off"
+                if base.seconds < MIN_PARALLEL_SECONDS
+                else "other programs probably held the other core(s)"
+            )
+            + "; no serial fraction can be estimated."
+        )
+    elif best.speedup - 1 <= noise:
         lines.append(
             f"No measurable speedup at this profile: the best on {cores} cores is {best.speedup:.2f}x at "
             f"n_jobs={int(best.n_jobs)}, within the run-to-run spread ({noise:.0%}) of a "
