@@ -218,10 +218,12 @@ def test_conclude_backends_branches():
     dask_wins = training_time.conclude_backends(_searches([3.0, 1.0, 1.05], [1.0, 0.5, 0.52]), startup=0.2)
     assert "the Dask cluster was" in dask_wins[0] and "start-up costs more" in dask_wins[1]
     assert dask_wins[2] == "Every search chose the same parameters."
-    local_wins = training_time.conclude_backends(_searches([1.0, 0.5, 0.52], [1.0, 1.0, 1.02]), startup=0.1)
+    local_wins = training_time.conclude_backends(_searches([0.55, 0.5, 0.52], [1.0, 1.0, 1.02]), startup=0.1)
     assert "local processes were" in local_wins[0] and "start-up is small" in local_wins[1]
     tie = training_time.conclude_backends(_searches([1.0, 1.0, 1.3], [1.0, 1.1, 1.0], ({"a": 1}, {"a": 2})), startup=0)
     assert "no winner at this profile" in tie[0] and "different parameters" in tie[2]
+    comparable = training_time.conclude_backends(_searches([1.3, 1.0, 1.02], [1.0, 1.0, 1.02]), startup=0.1)
+    assert "comparable to a warm search" in comparable[1]
     once = training_time.conclude_backends(_searches([1.0, 0.5], [1.0, 0.6]), startup=0)
     assert once[0].startswith("Inconclusive at this profile")
 

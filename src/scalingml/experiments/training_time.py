@@ -539,11 +539,14 @@ def conclude_backends(timings: pd.DataFrame, *, startup: float) -> list[str]:
     cold = timings[timings["run"] == 0].set_index("backend")["seconds"]
     local_start = max(0.0, cold["local"] - local["median"])
     search = min(local["median"], dask["median"])
-    one_off = (
-        "start-up costs more than a warm search, so a one-off search here is decided by start-up, not by compute"
-        if max(local_start, startup) > search
-        else "start-up is small against a warm search"
-    )
+    if max(local_start, startup) > search:
+        one_off = (
+            "start-up costs more than a warm search, so a one-off search here is decided by start-up, not by compute"
+        )
+    elif max(local_start, startup) > search / 4:
+        one_off = "start-up is comparable to a warm search: it weighs on a one-off search"
+    else:
+        one_off = "start-up is small against a warm search"
     second = (
         f"Start-up, kept out of that comparison: the first local search took {format_seconds(local_start)} longer "
         f"(starting worker processes) and the cluster took {format_seconds(startup)} to start; {one_off}."
