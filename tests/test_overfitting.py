@@ -71,7 +71,7 @@ def test_penalty_path_drops_noise_first(noisy):
     coefficients, curve = overfitting.penalty_path(X, y, Cs=[0.003, 1.0], cv=3)
     truth = interpretability.feature_truth(X.columns)
     strong = overfitting.surviving_features(coefficients, 0.003)
-    assert strong and all(truth[f] == "informative" for f in strong)
+    assert strong and all(truth[f] == "cause" for f in strong)
     assert len(overfitting.surviving_features(coefficients, 1.0)) > len(strong)
     assert set(overfitting.summarise_curve(curve)["param"]) == {0.003, 1.0}
 
@@ -93,3 +93,95 @@ def test_at_small_the_validation_curve_shows_a_real_overfitting_gap():
     assert chosen < 20
     assert summary.loc[20, "gap"] > 0.2
     assert summary.loc[20, "validation_mean"] < summary.loc[chosen, "validation_mean"] - 0.03
+
+
+def test_held_out_selection_scores_the_winner_on_rows_it_never_saw(noisy):
+    runs = overfitting.held_out_selection(*noisy, sample_rows=300, param_range=[1, 4, 12], cv=3, n_repeats=2)
+    assert list(runs.columns) == ["repeat", "chosen", "cv_score", "held_out_score", "n_test"]
+    assert (runs["n_test"] == 1_500 - 300).all()
+    assert set(runs["chosen"]) <= {1, 4, 12}
+    assert runs["held_out_score"].between(0, 1).all()
+
+
+def test_held_out_selection_shows_the_bias_of_many_settings_on_a_small_sample():
+    """Best of 20 depths on 600 rows: the winner's CV score exceeds its held-out score on average."""
+    X, y = customer_xy(6_000, seed=4, label_noise=0.1)
+    runs = overfitting.held_out_selection(X, y, sample_rows=600, param_range=range(1, 21), cv=3, n_repeats=6)
+    assert overfitting.selection_bias(runs)["gap"] > 0
+
+
+def test_held_out_selection_refuses_a_sample_that_leaves_nothing_out(noisy):
+    with pytest.raises(overfitting.BadSampleError, match="sample_rows"):
+        overfitting.held_out_selection(*noisy, sample_rows=1_500, param_range=[1, 2], cv=3)
+    with pytest.raises(overfitting.BadSampleError, match="sample_rows"):
+        overfitting.held_out_selection(*noisy, sample_rows=4, param_range=[1, 2], cv=3)
+
+
+def _runs(cv, held_out, n_test=1_000):
+    return pd.DataFrame({"cv_score": cv, "held_out_score": held_out, "n_test": [n_test] * len(cv)})
+
+
+def test_selection_bias_standard_error_is_at_least_the_binomial_one():
+    bias = overfitting.selection_bias(_runs([0.80, 0.80, 0.80], [0.70, 0.70, 0.70], n_test=2_500))
+    assert bias["gap"] == pytest.approx(0.10)
+    assert bias["se"] == pytest.approx((0.7 * 0.3 / 2_500) ** 0.5), "identical gaps: the binomial floor applies"
+    with pytest.raises(overfitting.BadSampleError):
+        overfitting.selection_bias(_runs([], []))
+
+
+@pytest.mark.parametrize(
+    "cv, held_out, expected",
+    [
+        ([0.80, 0.82, 0.81], [0.70, 0.71, 0.72], "overstated accuracy"),
+        ([0.70, 0.71, 0.70], [0.70, 0.70, 0.71], "Inconclusive at this profile"),
+        ([0.70, 0.70, 0.70], [0.80, 0.81, 0.80], "No selection bias visible"),
+    ],
+)
+def test_conclude_selection_bias_branches(cv, held_out, expected):
+    assert expected in overfitting.conclude_selection_bias(_runs(cv, held_out, n_test=5_000), n_candidates=20)
+
+
+def _summary(gaps, sems, train=None):
+    n = len(gaps)
+    train = train or [1.0] * n
+    return pd.DataFrame(
+        {
+            "param": list(range(1, n + 1)),
+            "train_mean": train,
+            "validation_mean": [t - g for t, g in zip(train, gaps, strict=True)],
+            "validation_sem": sems,
+            "gap": gaps,
+        }
+    )
+
+
+def test_conclude_curve_calls_overfitting_only_beyond_noise():
+    clear = overfitting.conclude_curve(_summary([0.01, 0.40], [0.01, 0.01]), 1, 1)
+    assert "an overfitting gap of 0.400" in clear[1]
+    noisy = overfitting.conclude_curve(_summary([0.01, 0.03], [0.01, 0.02]), 1, 1)
+    assert "inconclusive at this profile" in noisy[1]
+    assert clear[0].startswith("The best cross-validated accuracy is")
+
+
+@pytest.mark.parametrize(
+    "gaps, expected",
+    [([0.30, 0.10], "narrowed the gap"), ([0.10, 0.30], "widened"), ([0.20, 0.19], "inconclusive at this profile")],
+)
+def test_conclude_learning_curve_branches(gaps, expected):
+    table = pd.DataFrame({"param": [100, 1_000], "gap": gaps, "validation_sem": [0.02, 0.01]})
+    assert expected in overfitting.conclude_learning_curve(table)
+
+
+def test_conclude_spread_counts_small_steps():
+    spread = pd.DataFrame({"score": [0.70, 0.72, 0.74]})
+    summary = pd.DataFrame({"validation_mean": [0.60, 0.70, 0.705, 0.71]})
+    assert "2 of the 3 steps" in overfitting.conclude_spread(spread, summary)
+
+
+def test_conclude_penalty_names_kept_noise():
+    coefs = pd.DataFrame(
+        {"C": [0.1, 0.1, 1.0, 1.0], "feature": ["a", "noise_0", "a", "noise_0"], "coef": [0.5, 0.2, 0.6, 0.3]}
+    )
+    truth = pd.Series({"a": "cause", "noise_0": "noise"})
+    assert "noise feature(s) kept: ['noise_0']" in overfitting.conclude_penalty(coefs, 0.1, truth)
+    assert "no noise feature" in overfitting.conclude_penalty(coefs.assign(coef=[0.5, 0, 0.6, 0.3]), 0.1, truth)

@@ -31,7 +31,7 @@ def test_amdahl_bound():
 def test_speedup_frame_columns_and_baseline():
     X, y = customer_xy(400, seed=0)
     frame = training_time.speedup_frame(RandomForestClassifier(n_estimators=4, random_state=0), X, y, [1, 2], repeat=1)
-    assert list(frame.columns) == ["n_jobs", "seconds", "speedup", "efficiency"]
+    assert list(frame.columns) == ["n_jobs", "seconds", "spread", "speedup", "efficiency"]
     assert frame.loc[0, "speedup"] == 1.0
 
 
@@ -87,3 +87,153 @@ def test_at_small_forecast_of_the_next_size_is_within_a_factor_of_two(small_curv
     assert len(forecasts) == len(estimators)
     assert forecasts["ratio"].between(0.5, 2.0).all(), forecasts
     assert np.all(forecasts["next_size"] == 2 * curves.groupby("label")["n"].max().loc[forecasts["label"]].to_numpy())
+
+
+def test_speedup_frame_refuses_an_estimator_without_n_jobs():
+    from sklearn.svm import SVC
+
+    X, y = customer_xy(100, seed=0)
+    with pytest.raises(training_time.NoParallelismError, match="n_jobs"):
+        training_time.speedup_frame(SVC(), X, y, [1, 2], repeat=1)
+
+
+def test_speedup_frame_reports_the_spread_of_repeats():
+    X, y = customer_xy(300, seed=0)
+    frame = training_time.speedup_frame(RandomForestClassifier(n_estimators=3, random_state=0), X, y, [1], repeat=3)
+    assert frame["spread"].iloc[0] >= 0
+    once = training_time.speedup_frame(RandomForestClassifier(n_estimators=3, random_state=0), X, y, [1], repeat=1)
+    assert np.isnan(once["spread"].iloc[0]), "one repeat: the spread is unknown"
+
+
+def test_forecast_reports_fit_quality_and_check_spread():
+    estimators = {"tree": training_time.reference_estimators()["decision tree"]}
+    curves = training_time.fit_time_curves(estimators, [200, 400, 800], repeat=2)
+    forecasts = training_time.forecast(curves, estimators, repeat=2)
+    row = forecasts.iloc[0]
+    assert row.largest_measured == 800 and row.next_size == 1_600
+    assert row.spread >= 1 and 0 <= row.r2 <= 1
+
+
+@pytest.mark.parametrize(
+    "k, r2, reason",
+    [(1.2, 0.99, None), (-0.3, 0.99, "did not grow"), (0.0, 0.99, "did not grow"), (1.0, 0.5, "poor")],
+)
+def test_fit_problem(k, r2, reason):
+    problem = training_time.fit_problem(k, r2)
+    assert problem is None if reason is None else reason in problem
+
+
+def _fits(ks, r2s, labels=("a", "b", "c")):
+    return pd.DataFrame({"label": list(labels), "k": ks, "r2": r2s})
+
+
+KNOWN = {"a": 1.0, "b": 1.1, "c": 2.0}
+
+
+def test_conclude_exponents_branches():
+    agree = training_time.conclude_exponents(_fits([0.9, 1.1, 1.9], [0.99] * 3), KNOWN)
+    assert agree.startswith("The measured exponents order the estimators as their known complexity does")
+    differ = training_time.conclude_exponents(_fits([0.9, 1.9, 1.1], [0.99] * 3), KNOWN)
+    assert "differently from their known complexity" in differ and "overheads" not in differ
+    negative = training_time.conclude_exponents(_fits([-0.2, 1.1, 1.9], [0.99] * 3), KNOWN)
+    assert negative.startswith("Inconclusive at this profile") and "a: time did not grow" in negative
+    poor = training_time.conclude_exponents(_fits([0.9, 1.1, 1.9], [0.99, 0.3, 0.99]), KNOWN)
+    assert poor.startswith("Inconclusive at this profile") and "b: the fit is poor" in poor
+
+
+def _forecast_row(**changes):
+    row = {
+        "label": "x",
+        "k": 1.0,
+        "r2": 0.99,
+        "largest_measured": 1_000,
+        "next_size": 2_000,
+        "predicted": 0.2,
+        "measured": 0.21,
+        "spread": 1.05,
+        "ratio": 1.05,
+    }
+    return pd.DataFrame([{**row, **changes}])
+
+
+def test_conclude_forecasts_branches():
+    (held,) = training_time.conclude_forecasts(_forecast_row())
+    assert "the forecast held" in held and "200 ms" in held
+    (missed,) = training_time.conclude_forecasts(_forecast_row(measured=0.6, ratio=3.0))
+    assert "missed" in missed and "too optimistic by 3.00x" in missed
+    (pessimistic,) = training_time.conclude_forecasts(_forecast_row(measured=0.05, ratio=0.25))
+    assert "too pessimistic by 4.00x" in pessimistic
+    (noisy,) = training_time.conclude_forecasts(_forecast_row(measured=0.5, ratio=2.5, spread=3.0))
+    assert "held" in noisy, "a miss within the check's own spread is not called a miss"
+    (refused,) = training_time.conclude_forecasts(_forecast_row(k=-0.1, ratio=6.6))
+    assert "inconclusive at this profile" in refused and "no forecast is trusted" in refused
+
+
+def test_conclude_extrapolation_refuses_far_targets_and_poor_fits():
+    frame = pd.DataFrame({"n": [100, 200, 400], "seconds": [0.1, 0.2, 0.4]})
+    good = measure.PowerLaw(a=0.001, k=1.0, r2=1.0)
+    near = training_time.conclude_extrapolation(frame, good, 1_200, what="it")
+    assert near.startswith("At 1,200 rows it should take about 1.20 s")
+    far = training_time.conclude_extrapolation(frame, good, 40_000, what="it")
+    assert far.startswith("No forecast for 40,000 rows") and "At 1,600 rows it would take about 1.60 s" in far
+    poor = training_time.conclude_extrapolation(frame, measure.PowerLaw(a=1.0, k=-0.2, r2=0.9), 800, what="it")
+    assert poor.startswith("Inconclusive at this profile")
+
+
+def _speedups(seconds, spread, n_jobs=(1, 2, 4)):
+    frame = pd.DataFrame({"n_jobs": list(n_jobs), "seconds": seconds, "spread": spread})
+    return training_time.speedups_from_timings(frame)
+
+
+def test_conclude_speedup_branches():
+    real = training_time.conclude_speedup(_speedups([1.0, 0.55, 0.56], [0.05] * 3), cores=2, serial_fraction=0.1)
+    assert real[0].startswith("On 2 cores the best speedup is 1.82x at n_jobs=2") and "10.0x" in real[0]
+    assert "no faster or slower" in real[1]
+    none = training_time.conclude_speedup(_speedups([0.1, 0.098, 0.12], [0.05] * 3), cores=2, serial_fraction=1.0)
+    assert none[0].startswith("No measurable speedup at this profile") and "too short" in none[0]
+    assert "slower" in none[1] and "only add overhead" in none[1]
+    busy = training_time.conclude_speedup(_speedups([2.0, 1.98, 1.0], [0.05] * 3), cores=2, serial_fraction=1.0)
+    assert "other programs probably held" in busy[0] and "faster" in busy[1] and "unexpected" in busy[1]
+    linear = training_time.conclude_speedup(_speedups([1.0, 0.45, 0.5], [0.05] * 3), cores=2, serial_fraction=0.0)
+    assert "clipped to 0" in linear[0] and "no bound" in linear[0]
+    slower = training_time.conclude_speedup(_speedups([0.1, 0.12, 0.12], [0.05] * 3), cores=2, serial_fraction=1.0)
+    assert slower[0].startswith("Slower in parallel at this profile: n_jobs=2 took 1.20x as long")
+    assert "too short" in slower[0]
+    once = training_time.conclude_speedup(_speedups([1.0, 0.5, 0.5], [np.nan] * 3), cores=2, serial_fraction=0.0)
+    assert once == [once[0]] and once[0].startswith("Inconclusive at this profile")
+
+
+def test_serial_fraction_is_clipped_for_superlinear_and_slower_runs():
+    assert training_time.serial_fraction_from_speedups([1, 2], [1.0, 2.5]) == 0.0
+    assert training_time.serial_fraction_from_speedups([1, 2], [1.0, 0.8]) == 1.0
+
+
+def _searches(local, dask, params=({}, {})):
+    rows = [{"backend": "local", "run": i, "seconds": s, "best_params": params[0]} for i, s in enumerate(local)]
+    rows += [{"backend": "dask", "run": i, "seconds": s, "best_params": params[1]} for i, s in enumerate(dask)]
+    return pd.DataFrame(rows)
+
+
+def test_conclude_backends_branches():
+    dask_wins = training_time.conclude_backends(_searches([3.0, 1.0, 1.05], [1.0, 0.5, 0.52]), startup=0.2)
+    assert "the Dask cluster was" in dask_wins[0] and "start-up costs more" in dask_wins[1]
+    assert dask_wins[2] == "Every search chose the same parameters."
+    local_wins = training_time.conclude_backends(_searches([0.55, 0.5, 0.52], [1.0, 1.0, 1.02]), startup=0.1)
+    assert "local processes were" in local_wins[0] and "start-up is small" in local_wins[1]
+    tie = training_time.conclude_backends(_searches([1.0, 1.0, 1.3], [1.0, 1.1, 1.0], ({"a": 1}, {"a": 2})), startup=0)
+    assert "no winner at this profile" in tie[0] and "different parameters" in tie[2]
+    comparable = training_time.conclude_backends(_searches([1.3, 1.0, 1.02], [1.0, 1.0, 1.02]), startup=0.1)
+    assert "comparable to a warm search" in comparable[1]
+    once = training_time.conclude_backends(_searches([1.0, 0.5], [1.0, 0.6]), startup=0)
+    assert once[0].startswith("Inconclusive at this profile")
+
+
+def test_search_timings_marks_the_cold_run():
+    X, y = customer_xy(200, seed=0)
+    frame = training_time.search_timings(X, y, grid={"max_depth": [2]}, n_estimators=2, repeat=2)
+    assert frame["run"].tolist() == [0, 1] and set(frame["backend"]) == {"local"}
+
+
+def test_format_seconds_units():
+    assert training_time.format_seconds(0.0123) == "12 ms"
+    assert training_time.format_seconds(3.0) == "3.00 s"

@@ -95,6 +95,23 @@ def _chunked_01(epochs: str = "3", features: str = "customer_features(frame)") -
     )
 
 
+def _held_out_estimate(
+    *, test_score: str = "model.score(X_test, y_test)", fit: str = "X_dev, y_dev", imports: str = ""
+) -> str:
+    """An assignment-02 q5 answer with the given test score expression (of ``model``, ``cv_score``) and refit rows."""
+    return (
+        "def held_out_estimate(X_dev, y_dev, X_test, y_test, depths, cv):\n"
+        + imports
+        + "    summary = overfitting.summarise_curve(\n"
+        "        overfitting.complexity_curve(X_dev, y_dev, param_range=depths, cv=cv))\n"
+        "    depth = choose_depth(summary)\n"
+        "    cv_score = float(summary.loc[summary['param'] == depth, 'validation_mean'].iloc[0])\n"
+        f"    model = DecisionTreeClassifier(max_depth=depth, random_state=0).fit({fit})\n"
+        f"    return {{'depth': depth, 'cv_score': cv_score, 'test_score': {test_score}}}\n\n\n"
+        "estimate = held_out_estimate(X_dev, y_dev, X_test, y_test, range(1, 13), profile.cv_folds)"
+    )
+
+
 WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
     "00_welcome": [
         WrongAnswer(
@@ -131,25 +148,26 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    return summary.loc[summary['validation_mean'].idxmax(), 'param']"
             },
             loses=("q1_tests",),
-            keeps=("q2_tests", "q3_tests", "q4_tests"),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests"),
         ),
         WrongAnswer(
-            "uses the largest standard error instead of the best row's",
+            "each row's own standard error instead of the best row's (question 5 does not charge it twice)",
             {
                 "q1_answer": "def choose_depth(summary):\n"
                 "    best = summary['validation_mean'].max()\n"
-                "    ok = summary[summary['validation_mean'] >= best - summary['validation_sem'].max()]\n"
+                "    ok = summary[summary['validation_mean'] + summary['validation_sem'] >= best]\n"
                 "    return ok['param'].min()"
             },
             loses=("q1_tests",),
+            keeps=("q2_tests", "q3_tests", "q4_tests", "q5_tests"),
         ),
         WrongAnswer(
-            "takes the deepest model within one standard error",
+            "the fold standard deviation instead of the standard error",
             {
                 "q1_answer": "def choose_depth(summary):\n"
                 "    best = summary.loc[summary['validation_mean'].idxmax()]\n"
-                "    ok = summary[summary['validation_mean'] >= best['validation_mean'] - best['validation_sem']]\n"
-                "    return ok['param'].max()"
+                "    ok = summary[summary['validation_mean'] >= best['validation_mean'] - best['validation_std']]\n"
+                "    return ok['param'].min()"
             },
             loses=("q1_tests",),
         ),
@@ -160,7 +178,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    return sorted(importances.loc[importances['importance_mean'] <= 0, 'feature'])"
             },
             loses=("q2_tests",),
-            keeps=("q1_tests", "q3_tests", "q4_tests"),
+            keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests"),
         ),
         WrongAnswer(
             "strict inequalities at the bounds",
@@ -181,7 +199,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "def forecast(a, k, n):\n    return a * n ** k"
             },
             loses=("q3_tests",),
-            keeps=("q1_tests", "q2_tests", "q4_tests"),
+            keeps=("q1_tests", "q2_tests", "q4_tests", "q5_tests"),
         ),
         WrongAnswer(
             "straight line in linear space instead of log-log",
@@ -193,6 +211,17 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q3_tests",),
         ),
         WrongAnswer(
+            "serial fraction not clipped (negative for a superlinear speedup, above 1 for a slowdown)",
+            {
+                "q4_answer": "def parallel_report(t1, tp, p):\n"
+                "    s = t1 / tp\n    serial = (p / s - 1) / (p - 1)\n"
+                "    return {'speedup': s, 'efficiency': s / p, 'serial_fraction': serial,\n"
+                "            'max_speedup': math.inf if serial == 0 else 1 / serial}"
+            },
+            loses=("q4_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q5_tests"),
+        ),
+        WrongAnswer(
             "efficiency not divided by p, serial fraction as 1 - S/p",
             {
                 "q4_answer": "def parallel_report(t1, tp, p):\n"
@@ -201,17 +230,48 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "            'max_speedup': math.inf if serial == 0 else 1 / serial}"
             },
             loses=("q4_tests",),
-            keeps=("q1_tests", "q2_tests", "q3_tests"),
         ),
         WrongAnswer(
-            "right efficiency, serial fraction as 1 - efficiency",
+            "quotes the winner's cross-validated score as its test score",
+            {"q5_answer": _held_out_estimate(test_score="cv_score")},
+            loses=("q5_tests",),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests"),
+        ),
+        WrongAnswer(
+            "refits the chosen depth on the development and the test rows",
             {
-                "q4_answer": "def parallel_report(t1, tp, p):\n"
-                "    s = t1 / tp\n    serial = 1 - s / p\n"
-                "    return {'speedup': s, 'efficiency': s / p, 'serial_fraction': serial,\n"
-                "            'max_speedup': math.inf if serial == 0 else 1 / serial}"
+                "q5_answer": _held_out_estimate(
+                    fit="pd.concat([X_dev, X_test]), pd.concat([y_dev, y_test])",
+                )
             },
-            loses=("q4_tests",),
+            loses=("q5_tests",),
+        ),
+        WrongAnswer(
+            "correct alternatives (keep full marks): numpy, a loop over records, log10, np.clip, accuracy_score",
+            {
+                "q1_answer": "def choose_depth(summary):\n"
+                "    m = np.asarray(summary['validation_mean'], float)\n"
+                "    s = np.asarray(summary['validation_sem'], float)\n"
+                "    i = int(np.argmax(m))\n"
+                "    return int(np.asarray(summary['param'])[m >= m[i] - s[i]].min())",
+                "q2_answer": "def noise_features(importances):\n"
+                "    return sorted(r.feature for r in importances.itertuples()\n"
+                "                  if r.importance_mean <= 2 * r.importance_std or r.importance_mean <= 0.005)",
+                "q3_answer": "def fit_power_law(n, seconds):\n"
+                "    k, b = np.polyfit(np.log10(np.asarray(n, float)), np.log10(np.asarray(seconds, float)), 1)\n"
+                "    return float(10**b), float(k)\n\n"
+                "def forecast(a, k, n):\n    return a * n**k",
+                "q4_answer": "def parallel_report(t1, tp, p):\n"
+                "    S = t1 / tp\n    s = float(np.clip((1 / S - 1 / p) / (1 - 1 / p), 0, 1))\n"
+                "    return {'speedup': S, 'efficiency': S / p, 'serial_fraction': s,\n"
+                "            'max_speedup': np.inf if s == 0 else 1 / s}",
+                "q5_answer": _held_out_estimate(
+                    test_score="accuracy_score(y_test, model.predict(X_test))",
+                    imports="    from sklearn.metrics import accuracy_score\n",
+                ),
+            },
+            loses=(),
+            keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q5_tests"),
         ),
     ],
     "03_infrastructure": [

@@ -98,13 +98,13 @@ def plot_penalty_path(coefficients: pd.DataFrame, *, ax=None, truth: pd.Series |
 
 
 def plot_importances(frame: pd.DataFrame, *, axes=None):
-    """One horizontal bar chart per model of permutation importances (± std), noise features in grey."""
+    """One bar chart per model of permutation importances (± std): causes blue, correlated orange, noise grey."""
     models = list(dict.fromkeys(frame["model"]))
     if axes is None:
         _, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), sharex=True)
     for ax, model in zip(np.atleast_1d(axes), models, strict=True):
         group = frame[frame["model"] == model].sort_values("importance_mean")
-        colors = ["0.7" if t == "noise" else "C0" for t in group["truth"]]
+        colors = [{"noise": "0.7", "correlated": "C1"}.get(t, "C0") for t in group["truth"]]
         ax.barh(group["feature"], group["importance_mean"], xerr=group["importance_std"], color=colors)
         ax.set_title(model)
         ax.set_xlabel("drop in ROC AUC when shuffled")

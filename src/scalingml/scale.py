@@ -58,6 +58,8 @@ class ScaleProfile:
             tuning budget curve doubles the budget up to it).
         storage_rows: rows of the table lesson 01 writes as CSV and as Parquet; large enough that
             reading it takes well over a millisecond, so the formats' read times differ beyond noise.
+        fit_time_rows: the largest table of lesson 02's fit-time curves (they start at ``min_rows``):
+            large enough that the largest fits last well beyond timer and call overheads.
     """
 
     name: str
@@ -77,6 +79,8 @@ class ScaleProfile:
     search_budget: int
     # lesson 01 (data management)
     storage_rows: int
+    # lesson 02 (model complexity)
+    fit_time_rows: int
 
     def sizes(self, steps: int = 5, *, stop: int | None = None) -> tuple[int, ...]:
         """Geometrically spaced table sizes from ``min_rows`` to ``stop`` (default ``n_rows``).
@@ -107,6 +111,7 @@ PROFILES: dict[str, ScaleProfile] = {
         matmul_size=1_500,
         search_budget=4,
         storage_rows=50_000,
+        fit_time_rows=8_000,
     ),
     "small": ScaleProfile(
         name="small",
@@ -123,6 +128,7 @@ PROFILES: dict[str, ScaleProfile] = {
         matmul_size=2_000,
         search_budget=32,
         storage_rows=200_000,
+        fit_time_rows=20_000,
     ),
     "large": ScaleProfile(
         name="large",
@@ -139,6 +145,7 @@ PROFILES: dict[str, ScaleProfile] = {
         matmul_size=4_000,
         search_budget=64,
         storage_rows=2_000_000,
+        fit_time_rows=200_000,
     ),
 }
 

@@ -25,8 +25,13 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 from scalingml import measure, scale
+from scalingml.errors import ScalingmlError
 from scalingml.experiments.features import customer_xy
 from scalingml.progress import progress
+
+
+class NoParallelismError(ScalingmlError, ValueError):
+    """An estimator without ``n_jobs`` was given to a parallel-speedup experiment."""
 
 
 @dataclass(frozen=True)
@@ -121,41 +126,54 @@ def forecast(
     The power law is fitted on the ``last`` largest sizes of ``curves`` (from
     :func:`fit_time_curves`), on the best of each size's repeats, and the next size is
     timed the same way. Returns one row per estimator:
-    ``[label, k, next_size, predicted, measured, ratio]`` with ``ratio = measured / predicted``
-    (1 is a perfect forecast; 2 means the forecast was twice too optimistic).
+    ``[label, k, r2, largest_measured, next_size, predicted, measured, spread, ratio]`` with
+    ``ratio = measured / predicted`` (1 is a perfect forecast; 2 means the forecast was twice too
+    optimistic) and ``spread`` the slowest repeat of the check over the fastest (run-to-run noise).
     """
     fits = measure.fit_power_law(curves, last=last, statistic=FORECAST_STATISTIC).set_index("label")
     rows = []
     for label, spec in progress(estimators.items(), desc="forecasts"):
         fit = measure.fit_from_row(fits.loc[label])
-        next_rows = int(curves.loc[curves["label"] == label, "n"].max() * growth)
+        largest = int(curves.loc[curves["label"] == label, "n"].max())
+        next_rows = int(largest * growth)
         X, y = customer_xy(next_rows, seed=seed)
         with threadpool_limits(limits=1, user_api="blas"):
-            measured = measure.time_call(lambda m=spec.make, X=X, y=y: m().fit(X, y), repeat=repeat, clock=clock).best
+            timing = measure.time_call(lambda m=spec.make, X=X, y=y: m().fit(X, y), repeat=repeat, clock=clock)
         predicted = float(fit.predict(next_rows))
         rows.append(
             {
                 "label": label,
                 "k": fit.k,
+                "r2": fit.r2,
+                "largest_measured": largest,
                 "next_size": next_rows,
                 "predicted": predicted,
-                "measured": measured,
-                "ratio": measured / predicted,
+                "measured": timing.best,
+                "spread": max(timing.times) / timing.best if timing.best > 0 else float("nan"),
+                "ratio": timing.best / predicted,
             }
         )
     return pd.DataFrame(rows)
 
 
 def speedup_frame(estimator: BaseEstimator, X, y, n_jobs: Sequence[int], *, repeat: int = 3) -> pd.DataFrame:
-    """Fit time, speedup and efficiency of ``estimator`` for each ``n_jobs`` (the first is the baseline).
+    """Fit time, speedup and efficiency of ``estimator`` for each ``n_jobs`` (the fewest jobs is the baseline).
 
-    Speedup S(p) = T(1) / T(p); efficiency = S(p) / p.
+    Speedup S(p) = T(1) / T(p); efficiency = S(p) / p. ``estimator`` must have an ``n_jobs``
+    parameter (a random forest, a search; an SVC has none). ``seconds`` is the median wall time
+    of ``repeat`` fits; ``spread`` is (slowest - fastest) / median, the run-to-run noise.
     """
+    if "n_jobs" not in estimator.get_params():
+        raise NoParallelismError(
+            f"{type(estimator).__name__} has no n_jobs parameter: it cannot spread one fit over cores. "
+            "Time an estimator that has one (RandomForestClassifier), or a search (GridSearchCV(n_jobs=...))."
+        )
     rows = []
     for jobs in progress(n_jobs, desc="n_jobs"):
         model = clone(estimator).set_params(n_jobs=jobs)
-        seconds = measure.time_call(model.fit, X, y, repeat=repeat).median
-        rows.append({"n_jobs": jobs, "seconds": seconds})
+        timing = measure.time_call(model.fit, X, y, repeat=repeat)
+        spread = (max(timing.times) - min(timing.times)) / timing.median if repeat > 1 else float("nan")
+        rows.append({"n_jobs": jobs, "seconds": timing.median, "spread": spread})
     return speedups_from_timings(pd.DataFrame(rows))
 
 
@@ -238,3 +256,305 @@ def grid_search(
         with parallel_config(backend=backend):
             search.fit(X, y)
     return time.perf_counter() - start, search.best_params_, float(search.best_score_)
+
+
+# --- conclusions: each takes the measured values and says only what they support -------------------------------------
+
+#: Below this r² (log-log, on the points fitted) a power law does not describe the timings well enough to use.
+MIN_R2 = 0.9
+#: Forecasts are trusted up to this many times the largest measured size and refused beyond it.
+MAX_EXTRAPOLATION = 4.0
+#: A fit shorter than this (seconds, on one job) is too short for thread start-up and coordination to pay off.
+MIN_PARALLEL_SECONDS = 0.5
+#: Timings in the lesson are repeated at least this often, whatever the profile, so that their spread is known.
+MIN_TIMING_REPEATS = 3
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds in readable units: ms below one second, s above, minutes and hours for long waits.
+
+    >>> [format_seconds(s) for s in (0.0004, 0.0123, 2.5, 754.0, 38_000.0)]
+    ['0.4 ms', '12 ms', '2.50 s', '12.6 min', '10.6 h']
+    """
+    if seconds < 0.01:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.2f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def fit_problem(k: float, r2: float, *, min_r2: float = MIN_R2) -> str | None:
+    """Why a power-law fit cannot be used (``None`` when it can): time that did not grow, or a poor fit.
+
+    >>> fit_problem(1.2, 0.99) is None, fit_problem(-0.1, 0.95), fit_problem(0.8, 0.5)
+    (True, 'time did not grow with rows (exponent -0.10)', 'the fit is poor (r² 0.50 < 0.9)')
+    """
+    if not np.isfinite(k) or k <= 0:
+        return f"time did not grow with rows (exponent {k:.2f})"
+    if not np.isfinite(r2) or r2 < min_r2:
+        return f"the fit is poor (r² {r2:.2f} < {min_r2:g})"
+    return None
+
+
+def conclude_exponents(fits: pd.DataFrame, known: Mapping[str, float], *, min_r2: float = MIN_R2) -> str:
+    """Do the measured exponents order the estimators as their known complexities do? Only if every fit is usable.
+
+    ``fits`` is :func:`scalingml.measure.fit_power_law`'s frame; ``known`` maps each label to its
+    known exponent.
+
+    >>> fits = pd.DataFrame({"label": ["a", "b"], "k": [0.9, 1.9], "r2": [0.99, 0.98]})
+    >>> conclude_exponents(fits, {"a": 1.0, "b": 2.0}).split(":")[0]
+    'The measured exponents order the estimators as their known complexity does'
+    """
+    problems = {row.label: fit_problem(row.k, row.r2, min_r2=min_r2) for row in fits.itertuples()}
+    bad = {label: why for label, why in problems.items() if why}
+    measured = " < ".join(f"{row.label} ({row.k:.2f}, r² {row.r2:.2f})" for row in fits.sort_values("k").itertuples())
+    if bad:
+        reasons = "; ".join(f"{label}: {why}" for label, why in bad.items())
+        return (
+            f"Inconclusive at this profile: {reasons}. These timings cannot rank the estimators by growth "
+            f"(measured: {measured}); a larger profile times larger tables."
+        )
+    by_known = sorted(known, key=known.get)
+    by_measured = fits.sort_values("k")["label"].tolist()
+    if by_known == by_measured:
+        return f"The measured exponents order the estimators as their known complexity does: {measured}."
+    return (
+        f"The measured exponents order the estimators differently from their known complexity "
+        f"({' < '.join(by_known)}): {measured}. Over this range of sizes the exponents describe these sizes only, "
+        "not how the fits grow further."
+    )
+
+
+def conclude_forecasts(forecasts: pd.DataFrame, *, tolerance: float = 1.5, min_r2: float = MIN_R2) -> list[str]:
+    """One sentence per estimator of :func:`forecast`: refused (unusable fit), held, or missed, against the noise.
+
+    A forecast "held" when measured/predicted is within ``tolerance`` or within the check's own
+    run-to-run spread, whichever is larger.
+
+    >>> frame = pd.DataFrame({"label": ["a", "b"], "k": [1.0, -0.2], "r2": [0.99, 0.4], "largest_measured": [100, 100],
+    ...     "next_size": [200, 200], "predicted": [0.02, 0.01], "measured": [0.021, 0.03], "spread": [1.1, 1.2],
+    ...     "ratio": [1.05, 3.0]})
+    >>> [line.split(":")[0] for line in conclude_forecasts(frame)]
+    ['a', 'b']
+    >>> "held" in conclude_forecasts(frame)[0], "inconclusive" in conclude_forecasts(frame)[1]
+    (True, True)
+    """
+    lines = []
+    for row in forecasts.itertuples():
+        problem = fit_problem(row.k, row.r2, min_r2=min_r2)
+        numbers = (
+            f"predicted {format_seconds(row.predicted)} at {row.next_size:,} rows, measured "
+            f"{format_seconds(row.measured)}"
+        )
+        if problem:
+            lines.append(
+                f"{row.label}: inconclusive at this profile — {problem}, so no forecast is trusted "
+                f"({numbers}, off by {max(row.ratio, 1 / row.ratio):.2f}x)."
+            )
+            continue
+        off = max(row.ratio, 1 / row.ratio)
+        allowed = max(tolerance, row.spread if np.isfinite(row.spread) else tolerance)
+        if off <= allowed:
+            lines.append(f"{row.label}: the forecast held — {numbers} (off by {off:.2f}x, allowed {allowed:.2f}x).")
+        else:
+            direction = "too optimistic" if row.ratio > 1 else "too pessimistic"
+            lines.append(
+                f"{row.label}: the forecast missed — {numbers}, {direction} by {off:.2f}x (beyond {allowed:.2f}x); "
+                f"exponent {row.k:.2f} (r² {row.r2:.2f}) does not carry to {row.next_size / row.largest_measured:g}x "
+                "the largest size measured here."
+            )
+    return lines
+
+
+def conclude_extrapolation(
+    timings: pd.DataFrame, fit: measure.PowerLaw, target: int, *, what: str, max_growth: float = MAX_EXTRAPOLATION
+) -> str:
+    """Forecast ``what`` at ``target`` rows; refuse beyond ``max_growth`` x the largest size measured, or on a bad fit.
+
+    ``timings`` is the :func:`scalingml.measure.measure_scaling` frame the fit came from. When
+    the target is too far, the sentence gives the forecast at the farthest size it trusts instead.
+
+    >>> frame = pd.DataFrame({"n": [100, 200, 400], "seconds": [0.1, 0.2, 0.4]})
+    >>> conclude_extrapolation(frame, measure.PowerLaw(a=0.001, k=1.0, r2=1.0), 40_000, what="x").split(":")[0]
+    'No forecast for 40,000 rows'
+    """
+    largest = int(timings["n"].max())
+    measured = (
+        f"measured {format_seconds(timings['seconds'].min())} to {format_seconds(timings['seconds'].max())} "
+        f"over {int(timings['n'].min()):,}–{largest:,} rows; exponent {fit.k:.2f}, r² {fit.r2:.2f}"
+    )
+    problem = fit_problem(fit.k, fit.r2)
+    if problem:
+        return f"Inconclusive at this profile ({measured}): {problem}, so no forecast of {what} is made."
+    limit = int(largest * max_growth)
+    if target > limit:
+        return (
+            f"No forecast for {target:,} rows: that is {target / largest:.0f}x the largest size measured "
+            f"({measured}), and a power law is trusted only up to {max_growth:g}x. At {limit:,} rows "
+            f"{what} would take about {format_seconds(fit.predict(limit))}; measure larger sizes before "
+            "forecasting further."
+        )
+    return f"At {target:,} rows {what} should take about {format_seconds(fit.predict(target))} ({measured})."
+
+
+def conclude_speedup(speedups: pd.DataFrame, *, cores: int, serial_fraction: float) -> list[str]:
+    """What the ``n_jobs`` experiment showed, against its run-to-run spread.
+
+    ``speedups`` is :func:`speedup_frame`'s frame. A speedup counts only when it exceeds 1 by
+    more than the spread of the two timings compared; the same rule judges jobs beyond the cores.
+
+    >>> frame = pd.DataFrame({"n_jobs": [1, 2, 4], "seconds": [1.0, 0.55, 0.58], "spread": [0.1, 0.1, 0.1]})
+    >>> lines = conclude_speedup(speedups_from_timings(frame), cores=2, serial_fraction=0.1)
+    >>> lines[0].split(" (")[0]
+    'On 2 cores the best speedup is 1.82x at n_jobs=2'
+    >>> "no faster" in lines[1]
+    True
+    """
+    frame = speedups.sort_values("n_jobs").reset_index(drop=True)
+    base = frame.iloc[0]
+    parallel = frame[(frame["n_jobs"] > base.n_jobs) & (frame["n_jobs"] <= cores)]
+    within = parallel if len(parallel) else frame.iloc[:1]
+    best = within.loc[within["speedup"].idxmax()]
+    if frame["spread"].isna().any():
+        return [
+            f"Inconclusive at this profile: each setting was timed once (best speedup {best.speedup:.2f}x), so the "
+            "run-to-run noise is unknown; time each setting several times."
+        ]
+    noise = max(base.spread, best.spread)
+    lines = []
+    if best.speedup < 1 - noise:
+        lines.append(
+            f"Slower in parallel at this profile: n_jobs={int(best.n_jobs)} took {1 / best.speedup:.2f}x as long as "
+            f"one job ({format_seconds(best.seconds)} against {format_seconds(base.seconds)}, beyond the "
+            f"{noise:.0%} spread) — "
+            + (
+                "the fit is too short for threads to pay off"
+                if base.seconds < MIN_PARALLEL_SECONDS
+                else "other programs probably held the other core(s)"
+            )
+            + "; no serial fraction can be estimated."
+        )
+    elif best.speedup - 1 <= noise:
+        lines.append(
+            f"No measurable speedup at this profile: the best on {cores} cores is {best.speedup:.2f}x at "
+            f"n_jobs={int(best.n_jobs)}, within the run-to-run spread ({noise:.0%}) of a "
+            f"{format_seconds(base.seconds)} fit — "
+            + (
+                "too short to split across cores"
+                if base.seconds < MIN_PARALLEL_SECONDS
+                else "long enough to split, so other programs probably held the other core(s)"
+            )
+            + "; no serial fraction can be estimated."
+        )
+    else:
+        if serial_fraction <= 0:
+            amdahl = (
+                "the speedup was linear or better, so Amdahl's law finds no serial fraction (s clipped to 0): "
+                "these measurements set no bound"
+            )
+        else:
+            amdahl = (
+                f"Amdahl's law with the fitted serial fraction {serial_fraction:.2f} caps any number of workers at "
+                f"{1 / serial_fraction:.1f}x"
+            )
+        lines.append(
+            f"On {cores} cores the best speedup is {best.speedup:.2f}x at n_jobs={int(best.n_jobs)} "
+            f"(efficiency {best.efficiency:.0%}, {format_seconds(base.seconds)} -> {format_seconds(best.seconds)}, "
+            f"beyond the {noise:.0%} spread); {amdahl}."
+        )
+    over = frame[frame["n_jobs"] > cores]
+    at_cores = frame[frame["n_jobs"] <= cores].iloc[-1]
+    for row in over.itertuples():
+        change = row.seconds / at_cores.seconds - 1
+        margin = max(row.spread, at_cores.spread)
+        if change > margin:
+            verdict = (
+                f"was {change:.0%} slower (beyond the {margin:.0%} spread): more jobs than cores only add overhead"
+            )
+        elif change < -margin:
+            verdict = (
+                f"was {-change:.0%} faster (beyond the {margin:.0%} spread): unexpected with {cores} cores — other "
+                "programs probably held a core during the other measurement"
+            )
+        else:
+            verdict = f"was no faster or slower within the {margin:.0%} spread: more jobs than cores buy nothing"
+        lines.append(f"n_jobs={row.n_jobs} (more jobs than the {cores} cores) {verdict}.")
+    return lines
+
+
+def search_timings(
+    X, y, *, grid: dict, n_estimators: int, repeat: int = 3, backend: str | None = None, cv: int = 3, seed: int = 0
+) -> pd.DataFrame:
+    """Run the same :func:`grid_search` ``repeat`` times: ``[backend, run, seconds, best_params]``.
+
+    Run 0 is "cold": it pays for starting joblib's worker processes (local) or for shipping the
+    code to the workers (Dask); later runs are "warm", the cost of the search itself.
+    """
+    rows = []
+    for run in range(repeat):
+        seconds, best, _ = grid_search(
+            X, y, grid=grid, n_jobs=-1, n_estimators=n_estimators, backend=backend, cv=cv, seed=seed
+        )
+        rows.append({"backend": backend or "local", "run": run, "seconds": seconds, "best_params": best})
+    return pd.DataFrame(rows)
+
+
+def conclude_backends(timings: pd.DataFrame, *, startup: float) -> list[str]:
+    """Compare warm searches of :func:`search_timings` (local vs dask) against their spread; start-up apart.
+
+    ``startup`` is how long the Dask cluster took to start (outside the searches).
+
+    >>> t = pd.DataFrame({"backend": ["local"] * 3 + ["dask"] * 3, "run": [0, 1, 2] * 2,
+    ...                   "seconds": [2.0, 1.0, 1.05, 1.2, 0.5, 0.52], "best_params": [{}] * 6})
+    >>> conclude_backends(t, startup=3.0)[0].split(":")[0]
+    'Warm searches (2 runs each after a first one)'
+    """
+    warm = timings[timings["run"] > 0]
+    counts = warm.groupby("backend").size()
+    if warm.empty or counts.min() < 2:
+        return [
+            "Inconclusive at this profile: fewer than two warm runs per backend, so the run-to-run noise is "
+            "unknown; repeat each search at least three times."
+        ]
+    stats = warm.groupby("backend")["seconds"].agg(["median", "min", "max"])
+    stats["spread"] = (stats["max"] - stats["min"]) / stats["median"]
+    local, dask = stats.loc["local"], stats.loc["dask"]
+    margin = float(stats["spread"].max())
+    head = (
+        f"Warm searches ({counts.min()} runs each after a first one): local processes "
+        f"{format_seconds(local['median'])}, the Dask cluster {format_seconds(dask['median'])}"
+    )
+    ratio = local["median"] / dask["median"]
+    if ratio - 1 > margin:
+        first = f"{head}: the Dask cluster was {ratio:.2f}x faster, beyond the {margin:.0%} spread."
+    elif 1 / ratio - 1 > margin:
+        first = f"{head}: local processes were {1 / ratio:.2f}x faster, beyond the {margin:.0%} spread."
+    else:
+        first = f"{head}: the difference is within the {margin:.0%} spread — no winner at this profile."
+    cold = timings[timings["run"] == 0].set_index("backend")["seconds"]
+    local_start = max(0.0, cold["local"] - local["median"])
+    search = min(local["median"], dask["median"])
+    if max(local_start, startup) > search:
+        one_off = (
+            "start-up costs more than a warm search, so a one-off search here is decided by start-up, not by compute"
+        )
+    elif max(local_start, startup) > search / 4:
+        one_off = "start-up is comparable to a warm search: it weighs on a one-off search"
+    else:
+        one_off = "start-up is small against a warm search"
+    second = (
+        f"Start-up, kept out of that comparison: the first local search took {format_seconds(local_start)} longer "
+        f"(starting worker processes) and the cluster took {format_seconds(startup)} to start; {one_off}."
+    )
+    bests = {str(b) for b in timings["best_params"]}
+    third = (
+        "Every search chose the same parameters."
+        if len(bests) == 1
+        else f"The searches chose different parameters: {sorted(bests)}."
+    )
+    return [first, second, third]
