@@ -14,8 +14,8 @@ CHECKS = (
                 "The strongest driver.",
                 True,
                 "The model relies on it most: each imputed value replaces real signal with a constant. Dirt in a "
-                "weak feature removes little the model used. Compare with the run above: at a small profile the "
-                "difference may be within noise, and the lesson says so.",
+                "weak feature removes little the model used. That is why the experiment above blanks out the "
+                "drivers: dirt where the signal is shows the real cost.",
             ),
             Option(
                 "The weak feature.",
