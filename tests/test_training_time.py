@@ -237,3 +237,19 @@ def test_search_timings_marks_the_cold_run():
 def test_format_seconds_units():
     assert training_time.format_seconds(0.0123) == "12 ms"
     assert training_time.format_seconds(3.0) == "3.00 s"
+
+
+@pytest.mark.parametrize(
+    ("k", "r2", "start"),
+    [
+        (-0.4, 0.95, "Inconclusive at this profile: time did not grow"),
+        (0.8, 0.5, "Inconclusive at this profile: the fit is poor"),
+        (0.6, 0.99, "Sub-linear growth, exponent 0.60"),
+        (1.05, 0.99, "About linear growth, exponent 1.05"),
+        (1.6, 0.99, "Faster than linear growth, exponent 1.60"),
+    ],
+)
+def test_conclude_growth_reads_an_exponent_only_from_a_usable_fit(k, r2, start):
+    sentence = training_time.conclude_growth(measure.PowerLaw(a=1e-5, k=k, r2=r2))
+    assert sentence.startswith(start)
+    assert ("doubling the data multiplies the time by about" in sentence) is not sentence.startswith("Inconclusive")

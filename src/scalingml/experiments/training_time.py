@@ -300,6 +300,34 @@ def fit_problem(k: float, r2: float, *, min_r2: float = MIN_R2) -> str | None:
     return None
 
 
+def conclude_growth(fit: measure.PowerLaw, *, min_r2: float = MIN_R2) -> str:
+    """What one fitted exponent says about growth: inconclusive on an unusable fit, else sub-linear, linear or faster.
+
+    >>> conclude_growth(measure.PowerLaw(a=1e-5, k=-0.3, r2=0.4)).split(":")[0]
+    'Inconclusive at this profile'
+    >>> [conclude_growth(measure.PowerLaw(a=1e-5, k=k, r2=0.99)).split(",")[0] for k in (0.6, 1.0, 1.4)]
+    ['Sub-linear growth', 'About linear growth', 'Faster than linear growth']
+    """
+    problem = fit_problem(fit.k, fit.r2, min_r2=min_r2)
+    if problem:
+        return (
+            f"Inconclusive at this profile: {problem}. These sizes are too small (or the machine too busy) to read "
+            "an exponent from; a larger profile times larger tables."
+        )
+    doubling = f"doubling the data multiplies the time by about {2**fit.k:.2f}"
+    if fit.k < 0.9:
+        return (
+            f"Sub-linear growth, exponent {fit.k:.2f} (r² {fit.r2:.2f}): {doubling}. Time grows more slowly than "
+            "rows, which usually means fixed costs (input checks, set-up) still weigh at these sizes."
+        )
+    if fit.k <= 1.1:
+        return f"About linear growth, exponent {fit.k:.2f} (r² {fit.r2:.2f}): {doubling}."
+    return (
+        f"Faster than linear growth, exponent {fit.k:.2f} (r² {fit.r2:.2f}): {doubling}. The work per row grows "
+        "with the table (sorting, pairwise distances)."
+    )
+
+
 def conclude_exponents(fits: pd.DataFrame, known: Mapping[str, float], *, min_r2: float = MIN_R2) -> str:
     """Do the measured exponents order the estimators as their known complexities do? Only if every fit is usable.
 
