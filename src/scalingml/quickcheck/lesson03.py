@@ -59,8 +59,9 @@ CHECKS = (
             Option(
                 "Covariate drift that PSI missed.",
                 False,
-                "Covariate drift moves the feature distributions, which is exactly what PSI measures; below 0.1 "
-                "the inputs look stable.",
+                "PSI watches each feature's own distribution, and all of them look stable. A shift in how features "
+                "move together could slip past per-feature monitors, but with every input stable and a steady fall "
+                "in accuracy, a changed link to the outcome is the likelier cause.",
             ),
             Option(
                 "Noise: accuracy always wanders a little.",
