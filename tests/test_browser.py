@@ -182,7 +182,7 @@ def open_and_run_all(page, url: str) -> None:
     pytest.fail(f"no cell of {url} ever ran: the kernel did not start")
 
 
-def test_a_learner_runs_the_welcome_lesson_and_an_exercise_in_jupyterlab(lab, page):
+def test_a_learner_runs_the_welcome_lesson_and_an_exercise_in_jupyterlab(page, lab):
     from playwright.sync_api import expect
 
     base, token, root = lab
