@@ -56,8 +56,8 @@ def test_cleanse_yields_a_valid_table_and_counts_its_actions(dirty):
     texted = frame["monthly_spend"].map(lambda v: isinstance(v, str))
     parsed = int(frame.loc[texted, "monthly_spend"].isin(["45,00"]).sum())
     assert actions["numbers parsed from text"] == parsed > 0, "only text holding a number counts as parsed"
-    assert actions["text without a number, blanked"] == texted.sum() - parsed > 0
-    assert parsed + actions["text without a number, blanked"] == (injected["problem"] == "wrong_type").sum()
+    assert actions["text with no number, blanked"] == texted.sum() - parsed > 0
+    assert parsed + actions["text with no number, blanked"] == (injected["problem"] == "wrong_type").sum()
     assert len(clean) == len(frame) - actions["duplicates dropped"] - actions["incomplete rows dropped"]
 
 

@@ -148,7 +148,7 @@ def cleanse(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     spend = pd.to_numeric(text, errors="coerce")
     typed_as_text = clean["monthly_spend"].map(lambda v: isinstance(v, str))
     actions["numbers parsed from text"] = int((typed_as_text & spend.notna()).sum())
-    actions["text without a number, blanked"] = int((typed_as_text & spend.isna()).sum())
+    actions["text with no number, blanked"] = int((typed_as_text & spend.isna()).sum())
     clean["monthly_spend"] = spend.astype(float)
     impossible = ~clean["satisfaction"].between(0, 10) & clean["satisfaction"].notna()
     clean.loc[impossible, "satisfaction"] = np.nan
