@@ -1,4 +1,5 @@
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -202,5 +203,8 @@ def test_features_of_a_chunk_missing_categories_keep_every_column():
     assert list(customer_features(basic_only)[0].columns) == list(customer_features(frame)[0].columns)
     as_text = basic_only.assign(plan=basic_only["plan"].astype(str), region=basic_only["region"].astype(str))
     assert customer_features(as_text)[0].equals(customer_features(basic_only)[0])
-    unknown = one_hot(pd.DataFrame({"plan": ["gold"], "region": ["north"]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecation: unknown values are made missing before the Categorical
+        unknown = one_hot(pd.DataFrame({"plan": ["gold", "premium"], "region": ["north", None]}))
     assert unknown.filter(like="plan_").sum(axis=1).iloc[0] == 0, "an unknown category gets all zeros"
+    assert unknown.loc[1, "plan_premium"] == 1 and unknown.filter(like="region_").sum(axis=1).iloc[1] == 0

@@ -1,4 +1,5 @@
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 
 from scalingml import datasets
@@ -52,7 +53,11 @@ def test_cleanse_yields_a_valid_table_and_counts_its_actions(dirty):
     clean, actions = quality.cleanse(frame)
     assert quality.validation_report(clean).empty
     assert actions["duplicates dropped"] == (injected["problem"] == "duplicate").sum()
-    assert actions["numbers coerced from text"] == (injected["problem"] == "wrong_type").sum()
+    texted = frame["monthly_spend"].map(lambda v: isinstance(v, str))
+    parsed = int(frame.loc[texted, "monthly_spend"].isin(["45,00"]).sum())
+    assert actions["numbers parsed from text"] == parsed > 0, "only text holding a number counts as parsed"
+    assert actions["text with no number, blanked"] == texted.sum() - parsed > 0
+    assert parsed + actions["text with no number, blanked"] == (injected["problem"] == "wrong_type").sum()
     assert len(clean) == len(frame) - actions["duplicates dropped"] - actions["incomplete rows dropped"]
 
 
@@ -92,10 +97,54 @@ def _cost(first, last, *, n_test=1_000, majority=0.6):
 
 def test_conclude_dirt_cost_branches():
     assert "beyond the noise" in _cost(0.80, 0.70) and "majority" not in _cost(0.80, 0.70)
-    assert "no better than always predicting the majority class" in _cost(0.80, 0.61)
+    near = _cost(0.80, 0.61)
+    assert "not distinguishable from the majority-class rate (0.600, within two standard errors, 0.031)" in near
+    assert "no better" not in near
+    # 0.690 vs 0.677 on 1,000 rows: above the majority rate, but within two standard errors of one accuracy
+    assert "not distinguishable" in _cost(0.80, 0.690, majority=0.677)
+    assert "majority" not in _cost(0.80, 0.70, majority=0.64), "clearly above the majority rate: nothing to add"
+    assert "below the majority-class rate (0.600)" in _cost(0.80, 0.55)
     assert "inconclusive at this profile" in _cost(0.80, 0.79)
     assert "inconclusive" in _cost(0.80, 0.75, n_test=50), "a small test set is noisier"
     assert "check the run" in _cost(0.70, 0.80)
+
+
+def _families(lost_a, lost_b, *, n_test=1_000, models=("gradient boosting", "logistic regression")):
+    rows = [
+        {"kind": "label_noise", "rate": rate, "model": model, "accuracy": 0.8 - lost * (rate > 0)}
+        for model, lost in zip(models, (lost_a, lost_b), strict=False)
+        for rate in (0.4, 0.0)  # unsorted on purpose
+    ]
+    return quality.conclude_family_cost(pd.DataFrame(rows), n_test=n_test)[0]
+
+
+def test_conclude_family_cost_branches():
+    differ = _families(0.167, 0.065)
+    assert differ.startswith("Label noise 0% -> 40%: gradient boosting lost 0.167 accuracy, logistic regression 0.065")
+    assert "gradient boosting suffered more, by 0.102, beyond the noise" in differ
+    assert "logistic regression suffered more" in _families(0.02, 0.15)
+    alike = _families(0.10, 0.09)
+    assert "within the noise" in alike and "inconclusive at this profile" in alike and "suffered more" not in alike
+    assert "inconclusive" in _families(0.167, 0.065, n_test=50), "a small test set is noisier"
+    assert "only one model family" in _families(0.1, 0.1, models=("gradient boosting",))
+
+
+def test_validation_classifies_category_failures_by_column_whatever_the_check():
+    dirty, _ = quality.make_dirty_customers(1_000, seed=2)
+    schema = quality.customer_schema()
+    schema = schema.update_columns(
+        {
+            "plan": {"checks": [pa.Check.str_matches(r"^(basic|standard|premium)$")]},
+            "region": {"checks": [pa.Check(lambda s: s.isin(["north", "south", "east", "west"]))]},
+            "satisfaction": {"checks": [pa.Check(lambda s: s.between(0, 10))]},
+        }
+    )
+    dirty.loc[3, "region"] = "Nowhere"
+    report = quality.validation_report(dirty, schema)
+    problems = report.groupby("column")["problem"].agg(set)
+    assert problems["plan"] == problems["region"] == {"unknown_category"}
+    assert problems["satisfaction"] == {"impossible"}, "a custom check on a number is an impossible value"
+    assert set(report["problem"]) == set(quality.PROBLEMS)
 
 
 def test_conclude_validation_and_cleansing():

@@ -45,9 +45,14 @@ def test_stricter_threshold_trades_matches_for_precision(sources):
 
 
 def test_integration_fixes_improve_the_downstream_score(sources):
-    scores = variety.integration_scores(sources, cv=3).set_index("variant")["roc_auc"]
+    frame = variety.integration_scores(sources, cv=3).set_index("variant")
+    scores = frame["roc_auc"]
     raw, fixed, fuzzy = scores.iloc[0], scores.iloc[1], scores.iloc[2]
     assert raw < fixed < fuzzy
+    accounts = variety.billing_per_account(sources["billing"])
+    measured = variety.match_quality(variety.fuzzy_join(sources["crm"], accounts), sources["truth"])
+    assert frame["billing_precision"].iloc[2] == pytest.approx(measured["precision"]), "the lesson's own measurement"
+    assert frame["billing_precision"].iloc[1] == 1.0, "an exact join on names matches only the right account"
 
 
 def test_too_many_customers_is_a_clear_error():
@@ -81,3 +86,8 @@ def test_conclude_integration_branches():
     sentence = variety.conclude_integration(frame)
     assert "(+0.160, beyond the folds' spread)" in sentence and "(+0.010, within twice" in sentence
     assert sentence.count("inconclusive") == 1
+    assert "(how many of them correctly was not measured)" in sentence, "no precision column: no claim about it"
+    wrong = variety.conclude_integration(frame.assign(billing_precision=[1.0, 1.0, 0.81]))
+    assert "100% of customers instead of 20%, but only 81% of them their own: the other 19% carry" in wrong
+    assert "all of them" in variety.conclude_integration(frame.assign(billing_precision=[1.0, 1.0, 0.9996]))
+    assert "not measured" in variety.conclude_integration(frame.assign(billing_precision=float("nan")))

@@ -103,6 +103,9 @@ def test_memory_keypoint_branches():
     assert "kept peak memory flat here (RSS and tracemalloc)" in volume.memory_keypoint(both_flat)
     assert "it grew for chunked" in volume.memory_keypoint(_memory((10, 100), (10, 90), dask=(10, 10)))
     assert "inconclusive" in volume.memory_keypoint(_memory((0.1, 0.2), (0.1, 0.1)))
+    slow = volume.memory_keypoint(_memory((10, 30), (10, 10.5), dask=(10, 10)))
+    assert "flat here" in slow and "only 3.0x, less than half as fast as the rows" in slow
+    assert "grew with the data" not in slow, "growth with the data is claimed only when measured"
 
 
 def _timings(chunked, in_memory, spread=0.0, skipped=False):
@@ -224,6 +227,16 @@ def test_conclude_chunk_order_branches():
     assert "not all" in _order(0.76, 0.76, 0.70, 0.72)
     assert "inconclusive at this profile" in _order(0.76, 0.76, 0.755, 0.76)
     assert "below the in-memory one" in _order(0.80, 0.76, 0.70, 0.76)
+    above = _order(0.72, 0.76, 0.70, 0.76)
+    assert "above the in-memory one" in above and "unexpected" in above and "cost accuracy" not in above
+    assert "recovered 0.020 of the 0.060, not all" in _order(0.76, 0.76, 0.70, 0.72)
+    nothing = _order(0.76, 0.76, 0.70, 0.705)
+    assert "recovered nothing beyond the noise (+0.005)" in nothing and "not all" not in nothing
+    worse = _order(0.76, 0.76, 0.70, 0.66)
+    assert "fell a further 0.040: unexpected" in worse and "recovered -" not in worse
+    better = _order(0.76, 0.76, 0.80, 0.76)
+    assert "scored 0.040 above random partitions" in better and "unexpected" in better
+    assert "inconclusive" not in better and "within the noise" not in better
     assert "inconclusive" in _order(0.76, 0.76, 0.72, 0.76, n_test=100), "a small test set is noisier"
 
 

@@ -589,11 +589,12 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             loses=("q1_tests",),
         ),
         WrongAnswer(
-            "correct alternative: two checks per range, pandera dtype names, uniqueness declared on the schema",
+            "correct alternative: two checks per range, pandera dtype names, unique on the schema, plan by regex",
             {
                 "q1_answer": _schema_01(
                     customer_id="pa.Column('int64')",
                     region="pa.Column(pa.String, pa.Check.isin({'north', 'south', 'east', 'west'}))",
+                    plan="pa.Column(str, pa.Check.str_matches(r'^(basic|standard|premium)$'))",
                     satisfaction="pa.Column(float, [pa.Check.ge(0), pa.Check.le(10)])",
                     tenure_months="pa.Column('float64', [pa.Check.ge(0), pa.Check.le(600)], nullable=False)",
                     extra=", unique=['customer_id']",

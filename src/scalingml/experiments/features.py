@@ -41,8 +41,9 @@ def one_hot(frame: pd.DataFrame, categories: dict[str, tuple[str, ...]] | None =
         values = frame[column]
         if isinstance(values.dtype, pd.CategoricalDtype):  # reorder (an unordered astype would not)
             fixed[column] = values.cat.set_categories(list(levels))
-        else:  # text, or codes typed as numbers: compare as text
-            fixed[column] = pd.Categorical(values.astype(str), categories=list(levels))
+        else:  # text, or codes typed as numbers: compare as text; a value outside the list becomes missing first
+            text = values.astype(str)
+            fixed[column] = pd.Categorical(text.where(text.isin(levels)), categories=list(levels))
     return pd.get_dummies(pd.DataFrame(fixed, index=frame.index), dtype=float)
 
 
