@@ -370,8 +370,8 @@ def conclude_exponents(
     tiers = _known_tiers(known, close)
     expected = " < ".join(" ≈ ".join(tier) for tier in tiers)
     close_note = "".join(
-        f" {' and '.join(tier)} are expected to be close (known exponents within {close:g} of each other), so "
-        "their order between themselves means nothing here."
+        f" Expected to be close (known exponents within {close:g} of each other): {' and '.join(tier)}; their "
+        "order between themselves means nothing here."
         for tier in tiers
         if len(tier) > 1
     )
