@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
@@ -110,6 +111,33 @@ def test_conclude_copy_importance_is_inconclusive_within_noise():
     assert "inconclusive at this profile" in sentence and "went from 0.100 to 0.090" in sentence
 
 
+def test_conclude_copy_importance_reports_a_rise_beyond_noise():
+    frame = pd.DataFrame(
+        {
+            "table": ["alone", "with copy", "with copy"],
+            "feature": ["t", "t", "t_copy"],
+            "importance_mean": [0.050, 0.090, 0.01],
+            "importance_std": [0.002, 0.002, 0.001],
+        }
+    )
+    sentence = interpretability.conclude_copy_importance(frame)
+    assert "rose from 0.050 to 0.090" in sentence and "unexpected" in sentence
+    assert "inconclusive" not in sentence and "within" not in sentence and "hides little" not in sentence
+
+
+def test_conclude_copy_importance_reports_a_fall_beyond_noise():
+    frame = pd.DataFrame(
+        {
+            "table": ["alone", "with copy", "with copy"],
+            "feature": ["t", "t", "t_copy"],
+            "importance_mean": [0.20, 0.05, 0.04],
+            "importance_std": [0.01, 0.01, 0.01],
+        }
+    )
+    sentence = interpretability.conclude_copy_importance(frame)
+    assert "fell from 0.200 to 0.050" in sentence and "hides little" in sentence
+
+
 def test_column_importance_is_zero_for_a_column_the_model_ignores(fitted):
     models, X_test, y_test = fitted
     drops = interpretability.column_importance(models["logistic regression"], X_test, y_test, "support_tickets")
@@ -127,15 +155,23 @@ def test_off_data_share_flags_values_whose_partner_range_differs():
     assert support.loc[0, "rows_near"] == 20 and support.loc[2, "rows_near"] == 3
     # the 20 rows with a = 1 have b far above, plus the two outermost of a = 0 own rows (the 95% range trims them)
     assert support.loc[0, "off_data"] == pytest.approx(22 / 43)
-    assert support.loc[2, "off_data"] == 1.0, "too few real rows: all synthetic rows count as off the data"
+    assert np.isnan(support.loc[2, "off_data"]), "too few real rows: nothing measured there"
+    assert interpretability.extrapolated(support.reset_index()).tolist() == [True, True, True]
 
 
-def test_conclude_off_data_both_branches():
+def test_conclude_off_data_branches():
     near = pd.DataFrame({"value": [0, 1], "rows_near": [100, 90], "off_data": [0.05, 0.1]})
-    assert "stays near real data" in interpretability.conclude_off_data(near, "a", "b")
-    far = pd.DataFrame({"value": [0, 1, 2], "rows_near": [100, 90, 4], "off_data": [0.05, 0.3, 1.0]})
+    sentence = interpretability.conclude_off_data(near, "a", "b")
+    assert "stays near real data" in sentence and "at most 10%" in sentence and "too few" not in sentence
+    far = pd.DataFrame({"value": [0, 1, 2, 3], "rows_near": [100, 90, 40, 4], "off_data": [0.05, 0.3, 0.6, np.nan]})
     sentence = interpretability.conclude_off_data(far, "a", "b")
-    assert "extrapolation at 1, 2" in sentence and "100% at 2" in sentence
+    assert "extrapolation at 1, 2:" in sentence and "worst measured: 60% at 2, compared with 40 real" in sentence
+    assert "At a = 3 there are too few real customers" in sentence and "(fewer than 10 each: 4)" in sentence
+    near_but_sparse = pd.DataFrame({"value": [0, 1, 2], "rows_near": [100, 90, 2], "off_data": [0.05, 0.1, np.nan]})
+    sentence = interpretability.conclude_off_data(near_but_sparse, "a", "b")
+    assert "stays near real data at every value measured" in sentence and "At a = 2 there are too few" in sentence
+    nothing = pd.DataFrame({"value": [0, 1], "rows_near": [3, 2], "off_data": [np.nan, np.nan]})
+    assert interpretability.conclude_off_data(nothing, "a", "b").startswith("Inconclusive at this profile")
 
 
 def test_flag_important_uses_std_and_floor():
@@ -158,5 +194,28 @@ def test_explanation_cost_measures_each_size_it_can(fitted):
     cost = interpretability.explanation_cost(
         models["logistic regression"], X_test, y_test, [100, 400, 10**9], n_repeats=1
     )
-    assert cost["n"].tolist() == [100, 400], "sizes beyond the data are skipped"
+    assert cost["n"].tolist() == [100, 100, 100, 400, 400, 400], "sizes beyond the data are skipped; 3 repeats"
     assert (cost["seconds"] > 0).all()
+
+
+def test_explanation_cost_predicts_on_one_thread_with_the_given_clock(fitted):
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+
+    class Recording(LogisticRegression):
+        def predict(self, X):
+            seen.append({pool["user_api"]: pool["num_threads"] for pool in threadpool_info()})
+            return super().predict(X)
+
+    _, X_test, y_test = fitted
+    model = Recording(max_iter=500).fit(X_test, y_test)
+    ticks = iter(range(1_000))
+    with threadpool_limits(limits=2):  # the tests run on one native thread: give the pools two, to see them cut
+        cost = interpretability.explanation_cost(
+            model, X_test, y_test, [100], n_repeats=1, repeat=2, clock=lambda: float(next(ticks))
+        )
+    assert cost["seconds"].tolist() == [1.0, 1.0], "timed with the clock given"
+    assert seen and all("openmp" in threads for threads in seen), "the OpenMP pool of boosted trees is loaded"
+    assert all(n == 1 for threads in seen for n in threads.values()), seen

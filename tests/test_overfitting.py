@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.tree import DecisionTreeClassifier
@@ -172,10 +173,31 @@ def test_conclude_learning_curve_branches(gaps, expected):
     assert expected in overfitting.conclude_learning_curve(table)
 
 
-def test_conclude_spread_counts_small_steps():
-    spread = pd.DataFrame({"score": [0.70, 0.72, 0.74]})
-    summary = pd.DataFrame({"validation_mean": [0.60, 0.70, 0.705, 0.71]})
-    assert "2 of the 3 steps" in overfitting.conclude_spread(spread, summary)
+def test_conclude_spread_compares_steps_with_the_standard_error_of_a_mean():
+    spread = pd.DataFrame(
+        {"repeat": [0] * 4 + [1] * 4, "fold": list(range(4)) * 2, "score": [0.70, 0.72, 0.74, 0.72] * 2}
+    )
+    std = spread["score"].std(ddof=1)
+    se = std / 2  # a mean over 4 folds
+    steps = [10 * se, 0.5 * se, 0.8 * se, 1.5 * se]  # three below the single-fold std, two below the SE
+    summary = pd.DataFrame({"validation_mean": 0.6 + np.cumsum([0.0, *steps])})
+    sentence = overfitting.conclude_spread(spread, summary)
+    assert f"(std {std:.3f})" in sentence and f"std/√4 = {se:.3f}" in sentence
+    assert "2 of the 4 steps" in sentence, "steps are compared with the SE, not with the single-fold std"
+    assert "within noise" in sentence
+
+
+def test_conclude_spread_when_every_step_beats_the_standard_error():
+    spread = pd.DataFrame({"fold": [0, 1, 2, 3], "score": [0.70, 0.71, 0.70, 0.71]})
+    summary = pd.DataFrame({"validation_mean": [0.60, 0.65, 0.70]})
+    sentence = overfitting.conclude_spread(spread, summary)
+    assert "every one of the 2 steps" in sentence and "stands out of the noise" in sentence
+
+
+def test_conclude_spread_is_inconclusive_without_enough_scores():
+    spread = pd.DataFrame({"fold": [0], "score": [0.7]})
+    summary = pd.DataFrame({"validation_mean": [0.60, 0.65]})
+    assert overfitting.conclude_spread(spread, summary).startswith("Inconclusive at this profile")
 
 
 def test_conclude_penalty_names_kept_noise():

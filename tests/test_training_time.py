@@ -132,9 +132,18 @@ KNOWN = {"a": 1.0, "b": 1.1, "c": 2.0}
 
 def test_conclude_exponents_branches():
     agree = training_time.conclude_exponents(_fits([0.9, 1.1, 1.9], [0.99] * 3), KNOWN)
-    assert agree.startswith("The measured exponents order the estimators as their known complexity does")
+    assert agree.startswith("The measured exponents order the estimators as their known complexity does (a ≈ b < c)")
+    assert "Expected to be close (known exponents within 0.2 of each other): a and b;" in agree
+    swapped = training_time.conclude_exponents(_fits([1.1, 0.9, 1.9], [0.99] * 3), KNOWN)
+    assert swapped.startswith("The measured exponents order the estimators as their known complexity does"), (
+        "n and n log n measured in either order is no disagreement"
+    )
     differ = training_time.conclude_exponents(_fits([0.9, 1.9, 1.1], [0.99] * 3), KNOWN)
     assert "differently from their known complexity" in differ and "overheads" not in differ
+    apart = training_time.conclude_exponents(_fits([0.9, 1.5, 2.1], [0.99] * 3), {"a": 1.0, "b": 1.5, "c": 2.0})
+    assert "(a < b < c)" in apart and "expected to be close" not in apart
+    crossed = training_time.conclude_exponents(_fits([1.6, 1.5, 2.1], [0.99] * 3), {"a": 1.0, "b": 1.5, "c": 2.0})
+    assert "differently from their known complexity" in crossed
     negative = training_time.conclude_exponents(_fits([-0.2, 1.1, 1.9], [0.99] * 3), KNOWN)
     assert negative.startswith("Inconclusive at this profile") and "a: time did not grow" in negative
     poor = training_time.conclude_exponents(_fits([0.9, 1.1, 1.9], [0.99, 0.3, 0.99]), KNOWN)
@@ -187,10 +196,16 @@ def _speedups(seconds, spread, n_jobs=(1, 2, 4)):
 
 def test_conclude_speedup_branches():
     real = training_time.conclude_speedup(_speedups([1.0, 0.55, 0.56], [0.05] * 3), cores=2, serial_fraction=0.1)
-    assert real[0].startswith("On 2 cores the best speedup is 1.82x at n_jobs=2") and "10.0x" in real[0]
+    assert real[0].startswith("On 2 cores the best speedup is 1.82x at n_jobs=2")
+    assert "from one worker count above 1 with a 5% spread" in real[0] and "between 6.5x and 21.0x" in real[0]
     assert "no faster or slower" in real[1]
+    pinned = training_time.conclude_speedup(
+        _speedups([1.0, 0.55, 0.3], [0.05] * 3, n_jobs=(1, 2, 4)), cores=4, serial_fraction=0.1
+    )
+    assert "fitted serial fraction 0.10 caps any number of workers at 10.0x" in pinned[0]
+    assert len(pinned) == 1, "no n_jobs beyond the cores"
     none = training_time.conclude_speedup(_speedups([0.1, 0.098, 0.12], [0.05] * 3), cores=2, serial_fraction=1.0)
-    assert none[0].startswith("No measurable speedup at this profile") and "too short" in none[0]
+    assert none[0].startswith("No measurable speedup at this profile") and "probably too short" in none[0]
     assert "slower" in none[1] and "only add overhead" in none[1]
     busy = training_time.conclude_speedup(_speedups([2.0, 1.98, 1.0], [0.05] * 3), cores=2, serial_fraction=1.0)
     assert "other programs probably held" in busy[0] and "faster" in busy[1] and "unexpected" in busy[1]
@@ -198,9 +213,33 @@ def test_conclude_speedup_branches():
     assert "clipped to 0" in linear[0] and "no bound" in linear[0]
     slower = training_time.conclude_speedup(_speedups([0.1, 0.12, 0.12], [0.05] * 3), cores=2, serial_fraction=1.0)
     assert slower[0].startswith("Slower in parallel at this profile: n_jobs=2 took 1.20x as long")
-    assert "too short" in slower[0]
+    assert "probably too short" in slower[0]
     once = training_time.conclude_speedup(_speedups([1.0, 0.5, 0.5], [np.nan] * 3), cores=2, serial_fraction=0.0)
     assert once == [once[0]] and once[0].startswith("Inconclusive at this profile")
+
+
+def test_amdahl_cap_is_a_number_only_when_pinned_down():
+    pinned = training_time.amdahl_cap([2, 4], [1.82, 3.08], serial_fraction=0.1, spread=0.05)
+    assert pinned.startswith("Amdahl's law with the fitted serial fraction 0.10 caps") and "10.0x" in pinned
+    one_count = training_time.amdahl_cap([2], [1.33], serial_fraction=0.5, spread=0.05)
+    assert "one worker count above 1" in one_count and "caps any number of workers somewhere between" in one_count
+    assert "2.0x" not in one_count.split("between")[0], "the fitted value's cap is not stated as the cap"
+    noisy = training_time.amdahl_cap([2, 4], [1.33, 1.6], serial_fraction=0.5, spread=0.26)
+    assert "2 worker counts above 1 with a 26% spread" in noisy and "somewhere between" in noisy
+    unbounded = training_time.amdahl_cap([2], [1.8], serial_fraction=0.11, spread=0.2)
+    assert "cannot be pinned down at this profile" in unbounded and "to no bound" in unbounded
+    linear = training_time.amdahl_cap([2], [2.1], serial_fraction=0.0, spread=0.3)
+    assert "clipped to 0" in linear and "no bound" in linear
+
+
+def test_serial_fraction_range_brackets_the_fit():
+    low, high = training_time.serial_fraction_range([2], [1.33], spread=0.26)
+    fitted = training_time.serial_fraction_from_speedups([2], [1.33])
+    assert 0.15 < low < fitted < high < 0.95
+    assert (
+        training_time.serial_fraction_range([2, 4], [1.8, 3.0], spread=0.0)
+        == (pytest.approx(training_time.serial_fraction_from_speedups([2, 4], [1.8, 3.0])),) * 2
+    )
 
 
 def test_serial_fraction_is_clipped_for_superlinear_and_slower_runs():

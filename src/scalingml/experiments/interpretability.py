@@ -11,12 +11,14 @@ extrapolates; and measure what explaining costs as rows grow.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.inspection import partial_dependence, permutation_importance
+from threadpoolctl import threadpool_limits
 
 from scalingml import measure
 from scalingml.datasets import CUSTOMER_NOISE_PREFIX
@@ -210,7 +212,7 @@ def copy_importance(
 
 
 def conclude_copy_importance(frame: pd.DataFrame, *, n_std: float = 2.0) -> str:
-    """Whether adding a near-copy cut the feature's importance by more than the repeats' spread.
+    """Whether adding a near-copy cut (or raised) the feature's importance by more than the repeats' spread.
 
     >>> frame = pd.DataFrame({"table": ["alone", "with copy", "with copy"], "feature": ["t", "t", "t_copy"],
     ...                       "importance_mean": [0.20, 0.05, 0.04], "importance_std": [0.01, 0.01, 0.01]})
@@ -230,6 +232,12 @@ def conclude_copy_importance(frame: pd.DataFrame, *, n_std: float = 2.0) -> str:
         return (
             f"{head}: shuffling one of two correlated columns hides little, because the model reads the other — "
             "a cause can look minor, and dropping both 'minor' columns would hurt."
+        )
+    if together.importance_mean - alone.importance_mean > noise:
+        return (
+            f"{head.replace('fell', 'rose')}: a rise beyond {n_std:g} standard deviations ({noise:.3f}) — unexpected, "
+            "since a near-copy usually takes importance away; the pitfall does not show at this profile "
+            "(importances of correlated columns can shift from one fit to the next)."
         )
     return (
         f"{head.replace('fell', 'went')}: the change is within {n_std:g} standard deviations ({noise:.3f}) — "
@@ -259,19 +267,25 @@ def partial_dependence_frame(
     return pd.DataFrame(rows)
 
 
+#: Fewer real rows than this near a grid value: too few to tell where real data lies, so nothing is measured there.
+MIN_ROWS_NEAR = 10
+#: A grid value counts as extrapolation when more than this share of its synthetic rows lies off the real data.
+OFF_DATA_THRESHOLD = 0.2
+
+
 def off_data_share(X, feature: str, partner: str, values: Sequence[float], *, coverage: float = 0.95) -> pd.DataFrame:
     """How much of partial dependence's synthetic data lies where real data never goes.
 
     Partial dependence sets ``feature`` to each value for *every* row and keeps the other
     columns. For each value: ``rows_near`` counts real rows with ``feature`` within half a
     grid step of it, and ``off_data`` is the share of synthetic rows whose ``partner`` lies
-    outside the central ``coverage`` range of ``partner`` among those real rows (1.0 when
-    fewer than 10 real rows are near: nothing to compare with). A high share means the curve
-    there averages predictions for customers who do not exist.
+    outside the central ``coverage`` range of ``partner`` among those real rows — NaN when
+    fewer than :data:`MIN_ROWS_NEAR` real rows are near (too few to compare with: not measured).
+    A high share means the curve there averages predictions for customers who do not exist.
 
-    >>> X = pd.DataFrame({"a": [0, 0, 0, 1, 1, 1] * 5, "b": [0, 1, 2, 10, 11, 12] * 5})
-    >>> off_data_share(X, "a", "b", [0, 1])["off_data"].tolist()
-    [0.5, 0.5]
+    >>> X = pd.DataFrame({"a": [0, 0, 0, 1, 1, 1] * 5 + [2], "b": [0, 1, 2, 10, 11, 12] * 5 + [5]})
+    >>> off_data_share(X, "a", "b", [0, 1, 2]).round(2)[["rows_near", "off_data"]].to_dict("list")
+    {'rows_near': [15, 15, 1], 'off_data': [0.52, 0.52, nan]}
     """
     values = np.asarray(list(values), dtype=float)
     x, other = X[feature].to_numpy(float), X[partner].to_numpy(float)
@@ -280,8 +294,8 @@ def off_data_share(X, feature: str, partner: str, values: Sequence[float], *, co
     rows = []
     for value in values:
         near = other[np.abs(x - value) <= half + 1e-12]
-        if len(near) < 10:
-            share = 1.0
+        if len(near) < MIN_ROWS_NEAR:
+            share = float("nan")
         else:
             lo, hi = np.quantile(near, [lo_q, hi_q])
             share = float(np.mean((other < lo) | (other > hi)))
@@ -289,27 +303,59 @@ def off_data_share(X, feature: str, partner: str, values: Sequence[float], *, co
     return pd.DataFrame(rows)
 
 
-def conclude_off_data(support: pd.DataFrame, feature: str, partner: str, *, threshold: float = 0.2) -> str:
+def extrapolated(support: pd.DataFrame, *, threshold: float = OFF_DATA_THRESHOLD) -> pd.Series:
+    """True at the grid values of :func:`off_data_share` to read as extrapolation.
+
+    Those where more than ``threshold`` of the synthetic rows lie off the real data, and those
+    with too few real rows to compare with (``off_data`` NaN).
+
+    >>> support = pd.DataFrame({"value": [0, 1, 2], "rows_near": [500, 100, 3], "off_data": [0.05, 0.3, np.nan]})
+    >>> extrapolated(support).tolist()
+    [False, True, True]
+    """
+    return support["off_data"].isna() | (support["off_data"] > threshold)
+
+
+def conclude_off_data(
+    support: pd.DataFrame, feature: str, partner: str, *, threshold: float = OFF_DATA_THRESHOLD
+) -> str:
     """Which part of a partial-dependence curve is extrapolation, from :func:`off_data_share`.
 
-    >>> support = pd.DataFrame({"value": [0, 1, 2], "rows_near": [500, 100, 3], "off_data": [0.05, 0.3, 1.0]})
+    Values with too few real rows to compare with are named apart from the measured ones.
+
+    >>> support = pd.DataFrame({"value": [0, 1, 2], "rows_near": [500, 100, 3], "off_data": [0.05, 0.3, np.nan]})
     >>> conclude_off_data(support, "tickets", "satisfaction").split(":")[0]
-    'Partial dependence of tickets is extrapolation at 1, 2'
+    'Partial dependence of tickets is extrapolation at 1'
     """
-    far = support[support["off_data"] > threshold]
+    measured = support[support["off_data"].notna()]
+    sparse = support[support["off_data"].isna()]
+    far = measured[measured["off_data"] > threshold]
+    sparse_sentence = (
+        f" At {feature} = {', '.join(f'{v:g}' for v in sparse['value'])} there are too few real customers "
+        f"(fewer than {MIN_ROWS_NEAR} each: {', '.join(str(int(n)) for n in sparse['rows_near'])}) to compare: "
+        "the curve there rests on customers the data barely holds, so read it as extrapolation too."
+        if len(sparse)
+        else ""
+    )
+    if measured.empty:
+        return (
+            f"Inconclusive at this profile: at every grid value of {feature} fewer than {MIN_ROWS_NEAR} real "
+            "customers exist, too few to tell where real data lies."
+        )
     if far.empty:
         return (
-            f"Partial dependence of {feature} stays near real data here: at every grid value at most "
-            f"{support['off_data'].max():.0%} of the synthetic customers have a {partner} that real customers "
-            f"with that {feature} never have."
+            f"Partial dependence of {feature} stays near real data at every value measured: at most "
+            f"{measured['off_data'].max():.0%} of the synthetic customers have a {partner} that real customers "
+            f"with that {feature} never have.{sparse_sentence}"
         )
     worst = far.loc[far["off_data"].idxmax()]
     values = ", ".join(f"{v:g}" for v in far["value"])
     return (
         f"Partial dependence of {feature} is extrapolation at {values}: there, more than {threshold:.0%} of the "
         f"synthetic customers have a {partner} that real customers with that {feature} do not have "
-        f"(worst: {worst.off_data:.0%} at {worst.value:g}, where {int(worst.rows_near):,} real customers exist). "
-        f"Read that end of the curve as the model's guess about customers who do not exist."
+        f"(worst measured: {worst.off_data:.0%} at {worst.value:g}, compared with {int(worst.rows_near):,} real "
+        f"customers).{sparse_sentence} Read that part of the curve as the model's guess about customers who do "
+        "not exist."
     )
 
 
@@ -320,25 +366,33 @@ def explanation_cost(
     sizes: Sequence[int],
     *,
     n_repeats: int = 3,
-    repeat: int = 1,
+    repeat: int = 3,
     label: str = "permutation importance",
     seed: int = 0,
+    clock: Callable[[], float] = time.process_time,
 ) -> pd.DataFrame:
-    """Seconds to compute permutation importance on the first ``n`` held-out rows, for each ``n``.
+    """CPU seconds to compute permutation importance on the first ``n`` held-out rows, for each ``n``.
 
-    Returns :func:`scalingml.measure.measure_scaling`'s frame; the cost grows with rows
-    times features times repeats, since every shuffle re-predicts the whole set.
+    Returns :func:`scalingml.measure.measure_scaling`'s frame (``repeat`` timings per size: fit
+    the power law on their best, as the fit-time experiments do); the cost grows with rows
+    times features times repeats, since every shuffle re-predicts the whole set. Every
+    prediction runs on one thread (OpenMP and BLAS, as in :func:`fit_all`): on tables of this
+    size the threads of boosted trees' ``predict`` cost more than they save, and on a shared
+    machine they spin-wait; one thread at every size also keeps core counts out of the exponent.
+    ``clock`` counts this process's CPU seconds by default, which other programs barely change.
     """
     X = X.reset_index(drop=True)
     y = pd.Series(np.asarray(y)).reset_index(drop=True)
     sizes = [n for n in sizes if n <= len(X)]
-    return measure.measure_scaling(
-        setup=lambda n: (X.iloc[:n], y.iloc[:n]),
-        run=lambda xy: permutation_importance(model, *xy, n_repeats=n_repeats, random_state=seed, n_jobs=1),
-        sizes=sizes,
-        label=label,
-        repeat=repeat,
-    )
+    with threadpool_limits(limits=1):
+        return measure.measure_scaling(
+            setup=lambda n: (X.iloc[:n], y.iloc[:n]),
+            run=lambda xy: permutation_importance(model, *xy, n_repeats=n_repeats, random_state=seed, n_jobs=1),
+            sizes=sizes,
+            label=label,
+            repeat=repeat,
+            clock=clock,
+        )
 
 
 def describe_partial_dependence(dependence: pd.DataFrame, feature: str) -> list[str]:

@@ -379,20 +379,42 @@ def conclude_learning_curve(learning: pd.DataFrame) -> str:
 
 
 def conclude_spread(spread: pd.DataFrame, summary: pd.DataFrame) -> str:
-    """How large the fold-to-fold spread is, against the steps between neighbouring settings of a curve.
+    """How large cross-validation's noise is, against the steps between neighbouring settings of a curve.
 
-    >>> spread = pd.DataFrame({"score": [0.70, 0.72, 0.74]})
-    >>> summary = pd.DataFrame({"validation_mean": [0.60, 0.70, 0.705, 0.71]})
-    >>> conclude_spread(spread, summary).split(";")[1].strip()
-    '2 of the 3 steps between neighbouring settings are smaller than that std: differences that size are noise.'
+    ``spread`` is :func:`cv_score_spread`'s frame (single-fold scores), ``summary`` a
+    :func:`summarise_curve` table. Each point of the curve is a mean over ``k`` folds, so the
+    yardstick is the standard error of such a mean, std / sqrt(k) — the one the one-SE rule uses —
+    not the std of single folds.
+
+    >>> spread = pd.DataFrame({"fold": [0, 1, 2, 3], "score": [0.70, 0.72, 0.74, 0.72]})
+    >>> summary = pd.DataFrame({"validation_mean": [0.60, 0.70, 0.705, 0.72]})
+    >>> conclude_spread(spread, summary).split("; ")[-1].split(":")[0]
+    "1 of the 3 steps between neighbouring settings' mean scores is smaller than that standard error"
     """
-    std = float(spread["score"].std(ddof=1))
+    scores = spread["score"]
+    folds = int(spread["fold"].nunique())
+    std = float(scores.std(ddof=1)) if len(scores) > 1 else float("nan")
     steps = summary["validation_mean"].diff().abs().iloc[1:]
-    small = int((steps < std).sum())
+    if not np.isfinite(std) or folds < 2 or steps.empty:
+        return (
+            "Inconclusive at this profile: too few fold scores or settings to compare the steps of the curve "
+            "with cross-validation's noise."
+        )
+    se = std / np.sqrt(folds)
+    head = (
+        f"Single-fold scores range from {scores.min():.3f} to {scores.max():.3f} (std {std:.3f}); a mean over "
+        f"{folds} folds, as each point of the curve is, has a standard error of std/√{folds} = {se:.3f} (the "
+        "one-SE rule's yardstick)"
+    )
+    small = int((steps < se).sum())
+    if small:
+        return (
+            f"{head}; {small} of the {len(steps)} steps between neighbouring settings' mean scores "
+            f"{'is' if small == 1 else 'are'} smaller than that standard error: differences that size are within noise."
+        )
     return (
-        f"Fold scores range from {spread['score'].min():.3f} to {spread['score'].max():.3f} (std {std:.3f}); "
-        f"{small} of the {len(steps)} steps between neighbouring settings are smaller than that std: "
-        "differences that size are noise."
+        f"{head}; every one of the {len(steps)} steps between neighbouring settings' mean scores is larger than "
+        "that standard error: here each step of the curve stands out of the noise."
     )
 
 

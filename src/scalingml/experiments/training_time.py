@@ -328,15 +328,35 @@ def conclude_growth(fit: measure.PowerLaw, *, min_r2: float = MIN_R2) -> str:
     )
 
 
-def conclude_exponents(fits: pd.DataFrame, known: Mapping[str, float], *, min_r2: float = MIN_R2) -> str:
+#: Known exponents closer than this (n and n log n over a decade of rows) are expected to measure about the same.
+CLOSE_EXPONENTS = 0.2
+
+
+def _known_tiers(known: Mapping[str, float], close: float) -> list[list[str]]:
+    """Labels sorted by known exponent, grouped where neighbours are within ``close`` of each other."""
+    tiers: list[list[str]] = []
+    previous = None
+    for label in sorted(known, key=known.get):
+        if previous is not None and known[label] - previous <= close:
+            tiers[-1].append(label)
+        else:
+            tiers.append([label])
+        previous = known[label]
+    return tiers
+
+
+def conclude_exponents(
+    fits: pd.DataFrame, known: Mapping[str, float], *, min_r2: float = MIN_R2, close: float = CLOSE_EXPONENTS
+) -> str:
     """Do the measured exponents order the estimators as their known complexities do? Only if every fit is usable.
 
     ``fits`` is :func:`scalingml.measure.fit_power_law`'s frame; ``known`` maps each label to its
-    known exponent.
+    known exponent. Estimators whose known exponents are within ``close`` of each other are
+    expected to measure about the same: no order between them is claimed or required.
 
     >>> fits = pd.DataFrame({"label": ["a", "b"], "k": [0.9, 1.9], "r2": [0.99, 0.98]})
-    >>> conclude_exponents(fits, {"a": 1.0, "b": 2.0}).split(":")[0]
-    'The measured exponents order the estimators as their known complexity does'
+    >>> conclude_exponents(fits, {"a": 1.0, "b": 1.1}).split(":")[0]
+    'The measured exponents order the estimators as their known complexity does (a ≈ b)'
     """
     problems = {row.label: fit_problem(row.k, row.r2, min_r2=min_r2) for row in fits.itertuples()}
     bad = {label: why for label, why in problems.items() if why}
@@ -347,14 +367,27 @@ def conclude_exponents(fits: pd.DataFrame, known: Mapping[str, float], *, min_r2
             f"Inconclusive at this profile: {reasons}. These timings cannot rank the estimators by growth "
             f"(measured: {measured}); a larger profile times larger tables."
         )
-    by_known = sorted(known, key=known.get)
-    by_measured = fits.sort_values("k")["label"].tolist()
-    if by_known == by_measured:
-        return f"The measured exponents order the estimators as their known complexity does: {measured}."
+    tiers = _known_tiers(known, close)
+    expected = " < ".join(" ≈ ".join(tier) for tier in tiers)
+    close_note = "".join(
+        f" Expected to be close (known exponents within {close:g} of each other): {' and '.join(tier)}; their "
+        "order between themselves means nothing here."
+        for tier in tiers
+        if len(tier) > 1
+    )
+    k = fits.set_index("label")["k"]
+    in_order = all(
+        k[low] < k[high] for i, tier in enumerate(tiers) for low in tier for later in tiers[i + 1 :] for high in later
+    )
+    if in_order:
+        return (
+            f"The measured exponents order the estimators as their known complexity does ({expected}): "
+            f"{measured}.{close_note}"
+        )
     return (
         f"The measured exponents order the estimators differently from their known complexity "
-        f"({' < '.join(by_known)}): {measured}. Over this range of sizes the exponents describe these sizes only, "
-        "not how the fits grow further."
+        f"({expected}): {measured}. Over this range of sizes the exponents describe these sizes only, "
+        f"not how the fits grow further.{close_note}"
     )
 
 
@@ -430,6 +463,69 @@ def conclude_extrapolation(
     return f"At {target:,} rows {what} should take about {format_seconds(fit.predict(target))} ({measured})."
 
 
+#: Amdahl's cap is stated as one number only when the timings' spread is at most this (and >= 2 worker counts > 1).
+MAX_AMDAHL_SPREAD = 0.1
+
+
+def serial_fraction_range(workers, speedups, *, spread: float) -> tuple[float, float]:
+    """The serial fractions consistent with ``speedups`` off by up to ``spread`` either way: ``(lowest, highest)``.
+
+    Each speedup may be ``1 + spread`` times too high or too low (the run-to-run noise); the fit of
+    :func:`serial_fraction_from_speedups` on the speedups all raised gives the lowest fraction, on
+    them all lowered the highest.
+
+    >>> [round(s, 2) for s in serial_fraction_range([2], [1.33], spread=0.26)]
+    [0.19, 0.89]
+    """
+    speedups = np.asarray(speedups, dtype=float)
+    return (
+        serial_fraction_from_speedups(workers, speedups * (1 + spread)),
+        serial_fraction_from_speedups(workers, speedups / (1 + spread)),
+    )
+
+
+def _cap(serial_fraction: float) -> str:
+    return "no bound" if serial_fraction <= 0 else f"{1 / serial_fraction:.1f}x"
+
+
+def amdahl_cap(workers, speedups, *, serial_fraction: float, spread: float) -> str:
+    """What Amdahl's law says about any number of workers, given the measured speedups and their spread.
+
+    One cap only when it is pinned down: at least two worker counts above 1 and a spread of at most
+    :data:`MAX_AMDAHL_SPREAD`. Otherwise the range of caps the spread allows, or, when that range is
+    unbounded, that the cap cannot be pinned down.
+
+    >>> amdahl_cap([2], [1.33], serial_fraction=0.5, spread=0.26).split(": ")[0]
+    'from one worker count above 1 with a 26% spread the serial fraction lies anywhere in 0.19–0.89 (fitted 0.50)'
+    """
+    workers = np.asarray(workers, dtype=float)
+    counts = int(np.unique(workers[workers > 1]).size)
+    if serial_fraction <= 0:
+        return (
+            "the speedup was linear or better, so Amdahl's law finds no serial fraction (s clipped to 0): "
+            "these measurements set no bound"
+        )
+    if counts >= 2 and spread <= MAX_AMDAHL_SPREAD:
+        return (
+            f"Amdahl's law with the fitted serial fraction {serial_fraction:.2f} caps any number of workers at "
+            f"{_cap(serial_fraction)}"
+        )
+    low, high = serial_fraction_range(workers, speedups, spread=spread)
+    basis = (
+        f"from {'one worker count' if counts == 1 else f'{counts} worker counts'} above 1 with a {spread:.0%} "
+        f"spread the serial fraction lies anywhere in {low:.2f}–{high:.2f} (fitted {serial_fraction:.2f})"
+    )
+    if low <= 0:
+        return (
+            f"{basis}: Amdahl's cap on any number of workers cannot be pinned down at this profile (anywhere from "
+            f"{_cap(high)} to no bound); time more worker counts on more cores, several times each"
+        )
+    return (
+        f"{basis}: Amdahl's law caps any number of workers somewhere between {_cap(high)} and {_cap(low)} — the "
+        "measurements cannot pin it down further at this profile"
+    )
+
+
 def conclude_speedup(speedups: pd.DataFrame, *, cores: int, serial_fraction: float) -> list[str]:
     """What the ``n_jobs`` experiment showed, against its run-to-run spread.
 
@@ -461,7 +557,7 @@ def conclude_speedup(speedups: pd.DataFrame, *, cores: int, serial_fraction: flo
             f"one job ({format_seconds(best.seconds)} against {format_seconds(base.seconds)}, beyond the "
             f"{noise:.0%} spread) — "
             + (
-                "the fit is too short for threads to pay off"
+                "the fit is probably too short for threads to pay off"
                 if base.seconds < MIN_PARALLEL_SECONDS
                 else "other programs probably held the other core(s)"
             )
@@ -473,23 +569,17 @@ def conclude_speedup(speedups: pd.DataFrame, *, cores: int, serial_fraction: flo
             f"n_jobs={int(best.n_jobs)}, within the run-to-run spread ({noise:.0%}) of a "
             f"{format_seconds(base.seconds)} fit — "
             + (
-                "too short to split across cores"
+                "probably too short to split across cores"
                 if base.seconds < MIN_PARALLEL_SECONDS
                 else "long enough to split, so other programs probably held the other core(s)"
             )
             + "; no serial fraction can be estimated."
         )
     else:
-        if serial_fraction <= 0:
-            amdahl = (
-                "the speedup was linear or better, so Amdahl's law finds no serial fraction (s clipped to 0): "
-                "these measurements set no bound"
-            )
-        else:
-            amdahl = (
-                f"Amdahl's law with the fitted serial fraction {serial_fraction:.2f} caps any number of workers at "
-                f"{1 / serial_fraction:.1f}x"
-            )
+        used = frame[frame["n_jobs"] <= cores]
+        amdahl = amdahl_cap(
+            parallel["n_jobs"], parallel["speedup"], serial_fraction=serial_fraction, spread=float(used["spread"].max())
+        )
         lines.append(
             f"On {cores} cores the best speedup is {best.speedup:.2f}x at n_jobs={int(best.n_jobs)} "
             f"(efficiency {best.efficiency:.0%}, {format_seconds(base.seconds)} -> {format_seconds(best.seconds)}, "
