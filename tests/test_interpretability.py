@@ -98,42 +98,33 @@ def test_a_near_copy_takes_importance_from_its_original(fitted):
     assert "fell from" in interpretability.conclude_copy_importance(frame)
 
 
-def test_conclude_copy_importance_is_inconclusive_within_noise():
-    frame = pd.DataFrame(
+def _copy_frame(means, stds):
+    """A copy_importance frame for feature ``t`` alone and with its copy ``t_copy``."""
+    return pd.DataFrame(
         {
             "table": ["alone", "with copy", "with copy"],
             "feature": ["t", "t", "t_copy"],
-            "importance_mean": [0.10, 0.09, 0.02],
-            "importance_std": [0.02, 0.02, 0.01],
+            "importance_mean": means,
+            "importance_std": stds,
         }
     )
+
+
+def test_conclude_copy_importance_is_inconclusive_within_noise():
+    frame = _copy_frame([0.10, 0.09, 0.02], [0.02, 0.02, 0.01])
     sentence = interpretability.conclude_copy_importance(frame)
     assert "inconclusive at this profile" in sentence and "went from 0.100 to 0.090" in sentence
 
 
 def test_conclude_copy_importance_reports_a_rise_beyond_noise():
-    frame = pd.DataFrame(
-        {
-            "table": ["alone", "with copy", "with copy"],
-            "feature": ["t", "t", "t_copy"],
-            "importance_mean": [0.050, 0.090, 0.01],
-            "importance_std": [0.002, 0.002, 0.001],
-        }
-    )
+    frame = _copy_frame([0.050, 0.090, 0.01], [0.002, 0.002, 0.001])
     sentence = interpretability.conclude_copy_importance(frame)
     assert "rose from 0.050 to 0.090" in sentence and "unexpected" in sentence
     assert "inconclusive" not in sentence and "within" not in sentence and "hides little" not in sentence
 
 
 def test_conclude_copy_importance_reports_a_fall_beyond_noise():
-    frame = pd.DataFrame(
-        {
-            "table": ["alone", "with copy", "with copy"],
-            "feature": ["t", "t", "t_copy"],
-            "importance_mean": [0.20, 0.05, 0.04],
-            "importance_std": [0.01, 0.01, 0.01],
-        }
-    )
+    frame = _copy_frame([0.20, 0.05, 0.04], [0.01, 0.01, 0.01])
     sentence = interpretability.conclude_copy_importance(frame)
     assert "fell from 0.200 to 0.050" in sentence and "hides little" in sentence
 
