@@ -1,3 +1,4 @@
+import argparse
 import os
 import re
 import subprocess
@@ -138,3 +139,15 @@ def test_doctor_report_frame_has_one_row_per_check(monkeypatch):
     assert {"topic", "value", "ok"} == set(frame.columns)
     assert frame["topic"].tolist() == [check.topic for check in doctor.checks()]
     assert frame["topic"].is_unique and frame["ok"].all()
+
+
+def test_every_subcommand_prints_its_help(capsys):
+    """argparse formats help with %: a literal percent sign in a help text crashes --help (it once did for check)."""
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert {"check", "grade", "lab", "release", "start"} <= set(commands)
+    for name in commands:
+        with pytest.raises(SystemExit) as exited:
+            cli.main([name, "--help"])
+        assert exited.value.code == 0, name
+        assert "usage: scalingml" in capsys.readouterr().out

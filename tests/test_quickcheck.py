@@ -66,7 +66,7 @@ def test_a_right_answer_shows_why_the_other_options_are_wrong():
 
 def test_options_are_named_by_letter_number_or_text():
     mcq = question("01.volume")
-    assert mcq.option("B") is mcq.option(2) is mcq.option(mcq.options[1].text) is mcq.options[1]
+    assert mcq.option("B") is mcq.option(2) is mcq.option("2") is mcq.option(mcq.options[1].text) is mcq.options[1]
     for bad in ("z", 0, 4, "", True):
         with pytest.raises(QuickCheckError, match="answer with one of a, b, c"):
             mcq.option(bad)
@@ -100,6 +100,26 @@ def test_an_estimate_compares_with_what_this_run_measured():
     assert "3.16" in feedback.explanation and "0.42" in feedback.explanation and "Your estimate, 1," in str(feedback)
     with pytest.raises(QuickCheckError, match="pass k=..., r2=..."):
         check_answer(key, 10)
+
+
+@pytest.mark.parametrize(
+    ("measured", "message"),
+    [
+        ({"kk": 1.0, "r2": 0.9}, "takes k=..., r2=..., not kk"),
+        ({"k": "one", "r2": 0.9}, "k must be a number"),
+        ({"k": 1.0, "r2": 1.5}, "between 0 and 1"),
+        ({"k": float("nan"), "r2": 0.9}, "rerun the experiment"),
+    ],
+)
+def test_a_wrong_measurement_is_named(measured, message):
+    with pytest.raises(QuickCheckError, match=message):
+        check_answer("00.first-experiment", 10, **measured)
+    assert check_answer("00.first-experiment", 10, k="1.0", r2=0.9).correct  # a number as text is fine
+
+
+def test_a_check_without_measurements_refuses_one():
+    with pytest.raises(QuickCheckError, match="takes no measurement, not foo"):
+        check_answer("03.hardware-limits", 800, foo=3)
 
 
 @pytest.mark.parametrize("estimate", ESTIMATES, ids=lambda q: q.key)

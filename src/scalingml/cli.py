@@ -133,7 +133,7 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--memory-mb",
         type=int,
-        help=f"memory per kernel in MB (default: {sandbox.MEMORY_SHARE:.0%} of the memory available now, split "
+        help=f"memory per kernel in MB (default: {sandbox.MEMORY_SHARE * 100:.0f}%% of the memory available now, split "
         f"between the jobs, from {sandbox.MIN_MEMORY_MB} to {sandbox.MAX_DEFAULT_MEMORY_MB} MB: now "
         f"{sandbox.default_memory_mb(1)} MB for one job)",
     )

@@ -4,7 +4,7 @@ In a lesson::
 
     from scalingml.quickcheck import quick_check
     quick_check("02.overfitting")              # a multiple-choice panel
-    quick_check("00.first-experiment", k=fit.k)  # a number to estimate, compared with this run's measurement
+    quick_check("00.first-experiment", k=fit.k, r2=fit.r2)  # a number to estimate, against this run's fit
 
 Without widgets (a terminal, a notebook viewer), answer in code: ``check_answer("02.overfitting", "b")``.
 The questions live in ``lessonNN.py`` beside this file; the logic in :mod:`scalingml.quickcheck.model`.

@@ -76,9 +76,11 @@ class MultipleChoice:
 
     def option(self, answer: str | int) -> Option:
         """The option named by its letter (``"b"``), its number from 1 (``2``) or its exact text."""
-        if isinstance(answer, int) and not isinstance(answer, bool) and 1 <= answer <= len(self.options):
-            return self.options[answer - 1]
         text = str(answer).strip()
+        if isinstance(answer, bool):
+            text = ""
+        elif text.isdigit() and 1 <= int(text) <= len(self.options):
+            return self.options[int(text) - 1]
         if text.lower() in self.letters:
             return self.options[self.letters.index(text.lower())]
         for option in self.options:
@@ -129,15 +131,33 @@ class Estimate:
     hint_low: str = "Your estimate, {guess:.3g}, is lower."
     hint_high: str = "Your estimate, {guess:.3g}, is higher."
 
-    def true_value(self, measured: Mapping[str, float] | None = None) -> float:
+    def measurements(self, measured: Mapping[str, float] | None = None) -> dict[str, float]:
+        """The measurements this check needs, as numbers; a missing, unknown or non-numeric one is an error."""
         measured = dict(measured or {})
+        expected = ", ".join(f"{name}=..." for name in self.needs) or "no measurement"
+        unknown = sorted(set(measured) - set(self.needs))
+        if unknown:
+            raise QuickCheckError(f"{self.key} takes {expected}, not {', '.join(unknown)}.")
         missing = [name for name in self.needs if name not in measured]
         if missing:
             raise QuickCheckError(
-                f"{self.key} compares your estimate with what the lesson measured: pass "
-                + ", ".join(f"{name}=..." for name in missing)
-                + " (run the experiment cells above first)."
+                f"{self.key} compares your estimate with what the lesson measured: pass {expected} "
+                "(run the experiment cells above first)."
             )
+        numbers = {}
+        for name, value in measured.items():
+            try:
+                numbers[name] = float(value)
+            except (TypeError, ValueError):
+                raise QuickCheckError(f"{self.key}: {name} must be a number, not {value!r}.") from None
+            if not math.isfinite(numbers[name]):
+                raise QuickCheckError(f"{self.key}: {name} is {value!r}; rerun the experiment above.")
+        if "r2" in numbers and not 0 <= numbers["r2"] <= 1:
+            raise QuickCheckError(f"{self.key}: r2 is a coefficient of determination, between 0 and 1, not {value!r}.")
+        return numbers
+
+    def true_value(self, measured: Mapping[str, float] | None = None) -> float:
+        measured = self.measurements(measured)
         value = float(self.truth(measured))
         if not math.isfinite(value) or value <= 0:
             raise QuickCheckError(f"{self.key}: the measured value {value!r} is not positive; rerun the experiment.")
@@ -152,7 +172,7 @@ class Estimate:
         if not math.isfinite(guess) or guess <= 0:
             raise QuickCheckError(f"{self.key} expects a positive number, not {answer!r}.")
         truth = self.true_value(measured)
-        values = {**dict(measured or {}), "truth": truth, "guess": guess}
+        values = {**self.measurements(measured), "truth": truth, "guess": guess}
         explanation = self.explanation.format(**values)
         ratio = guess / truth
         if 1 / self.tolerance <= ratio <= self.tolerance:
