@@ -60,7 +60,7 @@ def _start(args: argparse.Namespace) -> int:
     print(
         f"Copied the exercise to {where}: work there; `scalingml release` never touches it."
         if copied
-        else f"{where} is already there (your work is kept): opening it.",
+        else f"{where} is already there (your work is kept){'' if args.no_lab else ': opening it'}.",
         flush=True,
     )
     if args.no_lab:
