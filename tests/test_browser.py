@@ -164,6 +164,8 @@ def open_and_run_all(page, url: str) -> None:
     """
     page.goto(url)
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=SLOW)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     ran = re.compile(r"\[(\*|\d+)\]")
     started = page.locator(".jp-NotebookPanel .jp-InputPrompt", has_text=ran)
     deadline = time.monotonic() + SLOW / 1000
@@ -177,7 +179,7 @@ def open_and_run_all(page, url: str) -> None:
         try:
             started.first.wait_for(timeout=10_000)
             return
-        except Exception:  # playwright's TimeoutError: the kernel was not connected yet
+        except PlaywrightTimeout:  # the kernel was not connected yet
             continue
     pytest.fail(f"no cell of {url} ever ran: the kernel did not start")
 

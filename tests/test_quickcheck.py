@@ -117,9 +117,10 @@ def test_a_wrong_measurement_is_named(measured, message):
     assert check_answer("00.first-experiment", 10, k="1.0", r2=0.9).correct  # a number as text is fine
 
 
-def test_a_check_without_measurements_refuses_one():
+@pytest.mark.parametrize(("key", "answer"), [("03.hardware-limits", 800), ("02.overfitting", "b")])
+def test_a_check_without_measurements_refuses_one(key, answer):
     with pytest.raises(QuickCheckError, match="takes no measurement, not foo"):
-        check_answer("03.hardware-limits", 800, foo=3)
+        check_answer(key, answer, foo=3)
 
 
 @pytest.mark.parametrize("estimate", ESTIMATES, ids=lambda q: q.key)

@@ -91,6 +91,8 @@ class MultipleChoice:
 
     def evaluate(self, answer: str | int, measured: Mapping[str, float] | None = None) -> Feedback:
         """Right or not, with the chosen option's explanation; a right answer also shows the others'."""
+        if measured:
+            raise QuickCheckError(f"{self.key} takes no measurement, not {', '.join(measured)}.")
         chosen = self.option(answer)
         if not chosen.correct:
             return Feedback(False, "not quite", f"{chosen.why} Try another option.")
@@ -171,8 +173,9 @@ class Estimate:
             raise QuickCheckError(f"{self.key} expects a number, not {answer!r}.") from None
         if not math.isfinite(guess) or guess <= 0:
             raise QuickCheckError(f"{self.key} expects a positive number, not {answer!r}.")
-        truth = self.true_value(measured)
-        values = {**self.measurements(measured), "truth": truth, "guess": guess}
+        numbers = self.measurements(measured)
+        truth = self.true_value(numbers)
+        values = {**numbers, "truth": truth, "guess": guess}
         explanation = self.explanation.format(**values)
         ratio = guess / truth
         if 1 / self.tolerance <= ratio <= self.tolerance:
