@@ -27,6 +27,14 @@ SOLUTION = REPO / "solutions" / NAME / f"{NAME}.ipynb"
 LIMITS = sandbox.Limits(cell_timeout=5, notebook_timeout=8, memory_mb=2048, processes=64, file_mb=16)
 MARKER = f"scalingml-test-{uuid.uuid4().hex[:8]}"
 WRONG_Q1 = "churn_rate = -1.0"
+WARNING_EXPONENT = (
+    "import warnings\n\ndef scaling_exponent(n1, t1, n2, t2):\n    if n2 < n1:\n"
+    "        warnings.warn('points in decreasing order')\n    return math.log(t2 / t1) / math.log(n2 / n1)"
+)
+STDERR_EXPONENT = (
+    "import sys\n\ndef scaling_exponent(n1, t1, n2, t2):\n    if n2 < n1:\n"
+    "        print('swapping the points', file=sys.stderr)\n    return math.log(t2 / t1) / math.log(n2 / n1)"
+)
 needs_bwrap = pytest.mark.skipif(
     sandbox.bwrap_path() is None and not os.environ.get("CI"),
     reason="bubblewrap is not installed or cannot create namespaces here",
@@ -81,6 +89,10 @@ def hostile_answers(paths):
             "    try:\n        pathlib.Path(target).write_text('pwned')\n    except OSError:\n        pass\n"
             f"{WRONG_Q1}"
         ),
+        # a correct exponent that warns when the points come in decreasing order (a hidden test does that)
+        "warns": {"q2_answer": WARNING_EXPONENT},
+        "warns-and-wrong": {"q2_answer": WARNING_EXPONENT.replace("math.log(t2 / t1)", "math.log(t2 - t1 + 1)")},
+        "logs-to-stderr": {"q2_answer": STDERR_EXPONENT},
         "network": q1(
             "import socket\n"
             f"try:\n    socket.create_connection(('127.0.0.1', {paths['port']}), timeout=3).sendall(b'leak')\n"
@@ -218,6 +230,20 @@ pytestmark = [pytest.mark.slow]
 def test_well_behaved_submissions_are_graded_as_usual(graded):
     assert status(graded, "good")["status"] == grading.GRADED and score(graded, "good") == 3
     assert status(graded, "wrong")["status"] == grading.GRADED and score(graded, "wrong") == 2
+
+
+def test_a_warning_in_a_passed_test_costs_no_points_and_is_recorded(graded):
+    row = status(graded, "warns")
+    assert score(graded, "warns", "q2_tests") == 2 and row["status"] == grading.GRADED
+    assert "q2_tests: UserWarning: points in decreasing order" in row["reasons"] and "not counted" in row["reasons"]
+    feedback = graded["root"] / "grading" / "feedback" / "warns" / NAME / f"{NAME}.html"
+    assert "points in decreasing order" in feedback.read_text()
+
+
+def test_a_warning_does_not_rescue_a_wrong_answer_and_stderr_prints_are_harmless(graded):
+    assert score(graded, "warns-and-wrong", "q2_tests") == 0
+    logged = status(graded, "logs-to-stderr")
+    assert score(graded, "logs-to-stderr", "q2_tests") == 2 and "q2_tests: swapping the points" in logged["reasons"]
 
 
 @pytest.mark.parametrize(

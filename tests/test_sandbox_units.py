@@ -44,13 +44,16 @@ def test_limited_command_passes_every_limit_to_the_launcher():
     assert command[command.index("--file-mb") + 1] == "2" and command[-3:] == ["python", "-c", "pass"]
 
 
-def test_the_launcher_applies_its_limits_to_the_command():
+@pytest.mark.parametrize("session_leader", [False, True], ids=["child", "session-leader"])
+def test_the_launcher_applies_its_limits_to_the_command(session_leader):
+    # jupyter_client starts kernels as session leaders: without bubblewrap the launcher already leads its session
     code = "import resource; print(resource.getrlimit(resource.RLIMIT_FSIZE)[0] // 2**20, os.getsid(0) == os.getpid())"
     result = subprocess.run(
         [*sandbox.limited_command([sys.executable, "-c", "import os; " + code], sandbox.Limits(file_mb=3))],
         capture_output=True,
         text=True,
         timeout=60,
+        start_new_session=session_leader,
     )
     assert result.stdout.split() == ["3", "True"], result.stderr
 

@@ -33,8 +33,18 @@ def main(argv: list[str] | None = None) -> None:
     if not command:
         parser.error("no command to run")
     apply_limits(args.memory_mb, args.processes, args.file_mb)
-    os.setsid()  # one process group to end afterwards, whatever the command forks
+    new_session()
     os.execvp(command[0], command)
+
+
+def new_session() -> None:
+    """Make this process lead a session of its own (one process group to end afterwards, whatever it forks).
+
+    jupyter_client starts kernels with ``start_new_session``: without bubblewrap in between, this
+    process already leads its session, and ``setsid`` would fail with ``EPERM``.
+    """
+    if os.getsid(0) != os.getpid():
+        os.setsid()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,6 +47,7 @@ class Execution:
     truncated: list[int] = field(default_factory=list)
     timed_out: list[int] = field(default_factory=list)
     tampering: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # stderr of passed test cells: recorded, not penalised
 
     def suspicions(self) -> list[str]:
         """Why this run's scores should not be taken on trust: kernel tampering seen, or an untrusted comparison."""
@@ -208,4 +209,5 @@ def _collect(output: Path, notebook_json: str, stopped: str | None, failure: str
         status.truncated,
         status.timed_out,
         status.tampering,
+        status.warnings,
     )

@@ -16,7 +16,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Unicode
 
 from scalingml.grading import execution
-from scalingml.grading.status import FAILED, FLAGGED, STOPPED, GradingError, Outcome
+from scalingml.grading.status import FAILED, FLAGGED, GRADED, STOPPED, GradingError, Outcome
 
 SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade", "autograded"]
 
@@ -165,6 +165,8 @@ def record(
             outcome.worsen(FLAGGED, f"{name}: output truncated in cells {result.truncated}")
         for suspicion in result.suspicions():
             outcome.worsen(FLAGGED, f"{name}: {suspicion}")
+        if result.warnings:  # recorded with the submission; they cost no points and change no status
+            outcome.worsen(GRADED, f"{name}: warnings, not counted: {' | '.join(result.warnings[:5])}")
         executed = nbformat.reads(result.notebook, as_version=4)
         sanitized = nbformat.reads(sanitized_notebooks[name], as_version=4)
         if [c.source for c in executed.cells] != [c.source for c in sanitized.cells]:

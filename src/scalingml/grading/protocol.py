@@ -43,7 +43,8 @@ class RunnerJob:
 
 @dataclass
 class RunnerStatus:
-    """What happened so far: cells executed, why execution stopped, what was cut or interrupted, tampering seen."""
+    """What happened so far: cells executed, why execution stopped, what was cut or interrupted, tampering seen,
+    and what passed test cells wrote to stderr (``warnings``: set aside, not counted against the learner)."""
 
     executed: list[int] = field(default_factory=list)
     stopped: str | None = None
@@ -51,6 +52,7 @@ class RunnerStatus:
     truncated: list[int] = field(default_factory=list)
     timed_out: list[int] = field(default_factory=list)
     tampering: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -8,6 +8,9 @@ notebook's wall limit) the cells already run keep their outputs.
 
 Per cell: a timeout, after which the kernel is interrupted and the cell gets a
 ``CellTimeoutError`` output; output beyond the job's ``max_output_bytes`` is dropped with a note.
+A graded test cell that passed but wrote to stderr (a ``warnings.warn`` in the learner's code, a
+library's deprecation note) keeps its points: nbgrader would score it 0, so the text moves to stdout
+with a note and is recorded in the status (:func:`set_aside_stderr`). Errors still fail the cell.
 A watchdog thread ends the kernel if it starts more than ``--processes`` processes
 (``RLIMIT_NPROC`` does not bind root, and counts the whole user, not one submission).
 """
@@ -18,6 +21,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import secrets
 import sys
 import threading
@@ -99,6 +103,37 @@ class ProcessWatchdog(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+#: Put before stderr text moved to stdout in a passed test cell, so the learner's feedback says why it is there.
+SET_ASIDE_NOTE = "[written to stderr; not counted against you] "
+WARNING_LOCATION = re.compile(r"^\S+:\d+: (?=\w+:)")
+
+
+def set_aside_stderr(cell) -> list[str]:
+    r"""Move a passed test cell's stderr output to stdout; return its first lines, to record with the submission.
+
+    nbgrader gives 0 points to a test cell with any stderr output, so a correct answer that
+    warns would lose its points. A cell with an error output is left as it is (it fails anyway).
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("q", outputs=[nbformat.v4.new_output("stream", name="stderr",
+    ...     text="/tmp/ipykernel_7/1.py:5: UserWarning: points in decreasing order\n  warnings.warn(...)\n")])
+    >>> set_aside_stderr(cell), cell.outputs[0].name
+    (['UserWarning: points in decreasing order'], 'stdout')
+    """
+    if cells.first_error(cell) is not None:
+        return []
+    seen = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = "".join(output.get("text", ""))
+            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            first = WARNING_LOCATION.sub("", first)  # drop "/tmp/ipykernel_7/1.py:5: "
+            if first:
+                seen.append(first[:200])
+            output["name"], output["text"] = "stdout", SET_ASIDE_NOTE + text
+    return seen
 
 
 def save(notebook, output: Path, status: RunnerStatus) -> None:
@@ -194,6 +229,8 @@ def execute(job: RunnerJob) -> RunnerStatus:
                 client.execute_cell(cell, index)
                 if test:
                     guard.after_test(name)
+                    if index not in client.truncated:  # a truncated cell keeps its note: too much output is flagged
+                        status.warnings += [f"{name}: {line}" for line in set_aside_stderr(cell)]
             except DeadKernelError:
                 status.stopped = (
                     f"the kernel was ended in cell {index}: it started more than {limits.processes} processes"
