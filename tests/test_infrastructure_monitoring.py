@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from scalingml.errors import ScalingmlError
+from scalingml.errors import InvalidParameterError, ScalingmlError
 from scalingml.experiments import monitoring
 
 
@@ -147,7 +147,7 @@ def test_policies_retrain_as_specified(stream):
 
 def test_unknown_policy_is_refused(stream):
     _, reference, batches = stream
-    with pytest.raises(ValueError, match="Unknown policy 'sometimes'"):
+    with pytest.raises(InvalidParameterError, match="Unknown policy 'sometimes'"):
         monitoring.simulate_policy("sometimes", reference, batches)
 
 

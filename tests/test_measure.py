@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from scalingml import measure, plots
+from scalingml.errors import InvalidParameterError
+from scalingml.measure import MissingColumnError
 
 
 def test_time_call_repeats_and_measures_sleep():
@@ -16,7 +18,7 @@ def test_time_call_repeats_and_measures_sleep():
 
 
 def test_time_call_rejects_zero_repeats():
-    with pytest.raises(ValueError, match="repeat"):
+    with pytest.raises(InvalidParameterError, match="repeat"):
         measure.time_call(print, repeat=0)
 
 
@@ -43,7 +45,7 @@ def test_peak_memory_is_relative_to_what_was_already_allocated(method):
 
 
 def test_peak_memory_unknown_method():
-    with pytest.raises(ValueError, match="tracemalloc"):
+    with pytest.raises(InvalidParameterError, match="tracemalloc"):
         measure.peak_memory(lambda: None, method="magic")
 
 
@@ -70,7 +72,7 @@ def test_power_law_with_noise_is_close_and_reports_lower_r2():
     [([10, 10], [1, 2], "two or more distinct"), ([10, 20], [1, 0], "positive"), ([10, 20], [1], "length")],
 )
 def test_power_law_bad_input(n, y, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         measure.power_law(n, y)
 
 
@@ -100,7 +102,7 @@ def test_measure_scaling_with_memory_grows_with_n():
 
 
 def test_measure_scaling_rejects_no_sizes():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(InvalidParameterError, match="empty"):
         measure.measure_scaling(lambda n: n, lambda n: n, [], show_progress=False)
 
 
@@ -119,7 +121,7 @@ def test_fit_power_law_per_label_on_medians():
 
 
 def test_fit_power_law_names_a_missing_column():
-    with pytest.raises(KeyError, match="seconds"):
+    with pytest.raises(MissingColumnError, match="seconds"):
         measure.fit_power_law(pd.DataFrame({"label": ["a"], "n": [1]}))
 
 

@@ -107,7 +107,8 @@ def test_an_estimate_compares_with_what_this_run_measured():
     [
         ({"kk": 1.0, "r2": 0.9}, "takes k=..., r2=..., not kk"),
         ({"k": "one", "r2": 0.9}, "k must be a number"),
-        ({"k": 1.0, "r2": 1.5}, "between 0 and 1"),
+        ({"k": 1.0, "r2": 1.5}, "between 0 and 1, not 1.5"),
+        ({"r2": 1.5, "k": 2.0}, "between 0 and 1, not 1.5"),  # the value named is r2's, not the last one read
         ({"k": float("nan"), "r2": 0.9}, "rerun the experiment"),
     ],
 )

@@ -137,12 +137,6 @@ def test_example_answers_give_a_path_that_names_lessons_and_sections():
     assert "01 data management" not in text, "the example learner answered lesson 01 correctly"
 
 
-def test_area_scores():
-    scores = lp.area_scores(lp.EXAMPLE_ANSWERS).set_index("lesson")
-    assert scores.loc["01 data management", "share"] == 1.0
-    assert scores["questions"].sum() == len(lp.QUESTIONS)
-
-
 @pytest.mark.parametrize(
     "answers, match", [({"nope": 0}, "nope"), ({"leakage": 9}, "options 0..3"), ({"leakage": "1"}, "got '1'")]
 )

@@ -23,7 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalingml.errors import InvalidParameterError, ScalingmlError
 from scalingml.progress import progress
+
+
+class MissingColumnError(ScalingmlError, KeyError):
+    """A frame handed to a fit lacks a column it needs; the message lists the columns it has."""
+
 
 #: Columns of the frame returned by :func:`measure_scaling`.
 SCALING_COLUMNS = ["label", "n", "repeat", "seconds", "peak_mb"]
@@ -59,7 +65,7 @@ def time_call(
     (3, True)
     """
     if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}")
+        raise InvalidParameterError(f"repeat must be at least 1, got {repeat}")
     times = []
     for _ in range(repeat):
         start = clock()
@@ -126,7 +132,7 @@ def peak_memory(fn: Callable[..., Any], *args: Any, method: str = "tracemalloc",
         return MemoryPeak(max(0, peak - baseline), result, method, seconds)
     if method == "rss":
         return _peak_rss(fn, args, kwargs)
-    raise ValueError(f"Unknown memory method {method!r}; use 'tracemalloc' or 'rss'.")
+    raise InvalidParameterError(f"Unknown memory method {method!r}; use 'tracemalloc' or 'rss'.")
 
 
 def release_memory() -> None:
@@ -239,7 +245,7 @@ def measure_scaling(
     """
     sizes = [int(n) for n in sizes]
     if not sizes:
-        raise ValueError("sizes is empty: give at least one size to measure")
+        raise InvalidParameterError("sizes is empty: give at least one size to measure")
     rows = []
     for n in progress(sizes, desc=f"{label}: sizes", disable=not show_progress):
         data = setup(n)
@@ -277,17 +283,19 @@ def power_law(n: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) 
     (2.0, 0.005)
 
     Raises:
-        ValueError: with fewer than two distinct sizes, or a non-positive value
+        InvalidParameterError: with fewer than two distinct sizes, or a non-positive value
             (a log-log fit needs positive numbers).
     """
     n = np.asarray(n, dtype=float)
     y = np.asarray(y, dtype=float)
     if n.shape != y.shape:
-        raise ValueError(f"n and y differ in length ({n.size} vs {y.size})")
+        raise InvalidParameterError(f"n and y differ in length ({n.size} vs {y.size})")
     if np.unique(n).size < 2:
-        raise ValueError("a power-law fit needs measurements at two or more distinct sizes")
+        raise InvalidParameterError("a power-law fit needs measurements at two or more distinct sizes")
     if np.any(n <= 0) or np.any(y <= 0) or not np.all(np.isfinite(y)):
-        raise ValueError("a power-law fit needs positive, finite sizes and values (it works on their logarithms)")
+        raise InvalidParameterError(
+            "a power-law fit needs positive, finite sizes and values (it works on their logarithms)"
+        )
     log_n, log_y = np.log(n), np.log(y)
     k, log_a = np.polyfit(log_n, log_y, 1)
     residual = log_y - (log_a + k * log_n)
@@ -320,7 +328,9 @@ def fit_power_law(
     """
     missing = {x, y, by} - set(frame.columns)
     if missing:
-        raise KeyError(f"fit_power_law: the frame has no column(s) {sorted(missing)}; it has {list(frame.columns)}")
+        raise MissingColumnError(
+            f"fit_power_law: the frame has no column(s) {sorted(missing)}; it has {list(frame.columns)}"
+        )
     rows = []
     for label, group in frame.groupby(by, sort=False):
         medians = group.groupby(x)[y].agg(statistic)

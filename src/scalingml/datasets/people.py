@@ -49,7 +49,6 @@ PLANTED_BIAS = 1.0
 REFERENCE_YEAR = 2026
 
 GENDERS = ("female", "male", "diverse")
-GROUPS = ("A", "B")
 #: Share of group B living in each district 0..9 (the proxy relation).
 DISTRICT_SHARE_B = (0.05, 0.05, 0.08, 0.10, 0.10, 0.12, 0.15, 0.75, 0.80, 0.85)
 #: How many people live in each district (relative weights).

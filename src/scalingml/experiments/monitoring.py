@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from scalingml import measure
 from scalingml.datasets import make_customers
-from scalingml.errors import ScalingmlError
+from scalingml.errors import InvalidParameterError, ScalingmlError
 from scalingml.experiments.features import NUMERIC_FEATURES, customer_features
 from scalingml.progress import progress
 
@@ -420,7 +420,7 @@ def simulate_policy(
     alarm that fired (``"PSI 0.31 and accuracy 0.561"`` when both did).
     """
     if policy not in POLICIES:
-        raise ValueError(f"Unknown policy {policy!r}; choose one of {', '.join(POLICIES)}.")
+        raise InvalidParameterError(f"Unknown policy {policy!r}; choose one of {', '.join(POLICIES)}.")
     model = model if model is not None else default_model()
     train_batch = reference
     current = _fit(model, train_batch)

@@ -220,12 +220,6 @@ def volume_experiment(
     return pd.DataFrame(rows)
 
 
-def memory_growth(frame: pd.DataFrame, column: str = "peak_mb") -> pd.Series:
-    """Per approach: ``column`` at the largest measured size divided by its value at the smallest."""
-    ordered = frame[frame["status"] == "measured"].sort_values("n")
-    return ordered.groupby("approach", sort=False)[column].agg(lambda s: s.iloc[-1] / s.iloc[0])
-
-
 #: How each memory column is named in sentences, and the smallest increase (MB) it can tell from noise.
 MEMORY_METHODS = {"peak_mb": ("tracemalloc", 0.5), "rss_mb": ("RSS", 4.0)}
 
@@ -303,14 +297,14 @@ def conclude_memory(frame: pd.DataFrame, column: str = "rss_mb", *, flat: float 
     for approach, (verdict, growth, increase) in streaming.items():
         parts.append(f"{approach} {growth:.1f}x ({increase:+.1f} MB), {verdict}")
     sentence = f"Rows grew {verdicts['rows_factor']:.0f}x. {method} peak: " + "; ".join(parts) + "."
-    flat = [a for a, (v, _, _) in streaming.items() if v == "flat"]
-    if flat and len(flat) == len(streaming):
+    flat_ones = [a for a, (v, _, _) in streaming.items() if v == "flat"]
+    if flat_ones and len(flat_ones) == len(streaming):
         sentence += (
-            f" Flat means within {verdicts['floor']:.1f} MB (the noise floor of {method}) or 1.5x: the out-of-core "
-            "approaches held one partition at a time, whatever the number of partitions."
+            f" Flat means within {verdicts['floor']:.1f} MB (the noise floor of {method}) or {flat:g}x: the "
+            "out-of-core approaches held one partition at a time, whatever the number of partitions."
         )
     elif streaming:
-        grew = ", ".join(a for a in streaming if a not in flat)
+        grew = ", ".join(a for a in streaming if a not in flat_ones)
         sentence += f" Not flat for {grew}: something in it holds more than one partition at a time."
     return sentence
 
@@ -358,7 +352,7 @@ def conclude_stream_time(frame: pd.DataFrame, *, noise: float = 0.2) -> str:
             "The in-memory fit was not run at the largest size (over the memory budget): there, streaming is not "
             "slower or faster, it is the only approach that runs."
         )
-    n = int(largest.index.size and measured["n"].max())
+    n = int(measured["n"].max())
     ratio = largest.loc["chunked", "seconds"] / largest.loc["in-memory", "seconds"]
     margin = max(noise, float(largest["time_spread"].max()))
     times = f"chunked {largest.loc['chunked', 'seconds'] * 1e3:,.0f} ms, in-memory " + (

@@ -84,18 +84,19 @@ def install(nonce: str) -> str:
     """Take the snapshot; call once, before any learner code has run."""
     shell = _shell()
     modules = {name: sys.modules[name] for name in TRUSTED_MODULES if name in sys.modules}
+    roots = _trusted_roots()
     _state.clear()
     _state.update(
         nonce=nonce,
-        roots=_trusted_roots(),
+        roots=roots,
         modules=modules,
         module_dicts={name: dict(vars(module)) for name, module in modules.items()},
-        sys_modules={name: sys.modules[name] for name in TRUSTED_MODULES if name in sys.modules},
+        sys_modules=dict(modules),  # a copy: the entries of sys.modules to put back, if a learner replaces one
         class_dicts={cls: dict(vars(cls)) for cls in _classes_to_watch()},
         user_bindings={
             name: value
             for name, value in shell.user_ns.items()
-            if not name.startswith("_") and _is_library_object(value, _trusted_roots())
+            if not name.startswith("_") and _is_library_object(value, roots)
         },
         transformers={name: list(getattr(shell, name)) for name in _transformer_lists(shell)},
         manager={name: list(getattr(shell.input_transformer_manager, name)) for name in _manager_lists(shell)},

@@ -11,8 +11,9 @@ tree that dies with the kernel, and only the scratch folder writable; folders na
 :func:`isolation` says which of the two is in force.
 
 Not protected against, even with bubblewrap: code that reads files readable by this
-user outside the hidden folders, and code that tampers with the kernel's own state
-(for example to swallow a failing assertion).
+user outside the hidden folders. Tampering with the kernel's own state (to swallow a failing
+assertion) is checked between cells by :mod:`scalingml.grading.kernel_guard`, which raises the
+bar but is no proof.
 """
 
 from __future__ import annotations

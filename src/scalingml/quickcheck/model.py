@@ -155,7 +155,9 @@ class Estimate:
             if not math.isfinite(numbers[name]):
                 raise QuickCheckError(f"{self.key}: {name} is {value!r}; rerun the experiment above.")
         if "r2" in numbers and not 0 <= numbers["r2"] <= 1:
-            raise QuickCheckError(f"{self.key}: r2 is a coefficient of determination, between 0 and 1, not {value!r}.")
+            raise QuickCheckError(
+                f"{self.key}: r2 is a coefficient of determination, between 0 and 1, not {measured['r2']!r}."
+            )
         return numbers
 
     def true_value(self, measured: Mapping[str, float] | None = None) -> float:

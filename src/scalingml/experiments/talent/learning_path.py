@@ -278,13 +278,6 @@ def learning_path(answers: Mapping[str, int | None], bank: tuple[Question, ...] 
     return path.sort_values(["lesson", "section"], kind="stable").reset_index(drop=True)
 
 
-def area_scores(answers: Mapping[str, int | None], bank: tuple[Question, ...] = QUESTIONS) -> pd.DataFrame:
-    """Correct answers per lesson: ``[lesson, correct, questions, share]``."""
-    graded = grade(answers, bank).assign(correct=lambda f: f["status"] == "correct")
-    scores = graded.groupby("lesson", sort=True)["correct"].agg(correct="sum", questions="count").reset_index()
-    return scores.assign(share=scores["correct"] / scores["questions"])
-
-
 def describe_path(path: pd.DataFrame) -> str:
     """The learning path as text, one line per lesson with its sections.
 
