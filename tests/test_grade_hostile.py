@@ -197,6 +197,8 @@ def grade_the_class(tmp):
     (submissions / "no-notebook" / "answers.txt").write_text("I wrote my answers here")
 
     before = tree_digest(submissions)
+    (tmp / "scratch").mkdir()
+    (tmp / "scratch" / "keep.txt").write_text("the caller's own file")  # grading must leave it alone
     start = time.monotonic()
     report = grading.grade(
         NAME, submissions, course_root=root, jobs=2, limits=LIMITS, show_progress=False, scratch_dir=tmp / "scratch"
@@ -342,6 +344,12 @@ def test_no_process_outlives_its_grading(graded):
         if scratch in " ".join(p.info["cmdline"] or []) or (p.info["cwd"] or "").startswith(scratch)
     ]
     assert leftovers == [] and ours == []
+
+
+def test_grading_removes_only_its_own_scratch_files(graded):
+    scratch = graded["tmp"] / "scratch"
+    assert (scratch / "keep.txt").read_text() == "the caller's own file"
+    assert [p.name for p in scratch.iterdir()] == ["keep.txt"], "the run left its temporary folder behind"
 
 
 def test_grading_time_is_bounded_by_the_limits(graded):
