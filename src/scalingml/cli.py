@@ -1,5 +1,4 @@
-"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``workshop``, ``profiles``,
-``datasets``.
+"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``profiles``, ``datasets``.
 
 Every failure a learner or instructor can cause (an unknown profile, an unreachable
 scheduler, a missing course folder) ends with a one-line message and exit code 2,
@@ -140,64 +139,6 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _workshop(args: argparse.Namespace) -> int:
-    from scalingml.workshop import roster, server
-
-    directory = Path(args.dir)
-    if args.action == "stop":
-        print("stopped" if server.stop(directory) else f"no workshop running from {directory}")
-        return 0
-    if args.action == "status":
-        print(server.status(directory))
-        return 0
-    if (args.roster is None) == (args.learners is None):
-        raise roster.RosterError("give a roster file (one learner name per line) or --learners N, not both or neither")
-    names = roster.read_roster(args.roster) if args.roster else roster.names_from_count(args.learners)
-    started = server.start(
-        names,
-        directory=directory,
-        port=args.port,
-        ip=args.ip,
-        instructor=args.instructor,
-        course_root=Path(args.course).resolve() if args.course else course.root(),
-        cpus=args.cpus,
-        memory_bytes=args.memory_mb * 2**20 if args.memory_mb else None,
-        idle_timeout=args.idle_timeout,
-    )
-    print(started.describe(directory))
-    return 0
-
-
-def _add_workshop(commands: argparse._SubParsersAction) -> None:
-    from scalingml.workshop import server
-
-    p = commands.add_parser(
-        "workshop",
-        help="run a workshop server: JupyterHub, a Unix account per learner, nbgrader's exchange (as root)",
-        description="Start, stop or report on a workshop server (docs/workshop.md). `start` runs from the course "
-        "checkout, as root; starting again keeps every account, password, learner's work and submission.",
-    )
-    p.add_argument("action", choices=["start", "stop", "status"])
-    p.add_argument("roster", nargs="?", help="start: a file with one learner name per line")
-    p.add_argument("--learners", type=int, metavar="N", help="start: N learners named learner01, learner02, ...")
-    p.add_argument("--dir", default=str(server.DEFAULT_DIR), help="the workshop's folder (default %(default)s)")
-    p.add_argument("--port", type=int, default=server.DEFAULT_PORT, help="the hub's port (default %(default)s)")
-    p.add_argument("--ip", default="", help="the address to listen on (default: all)")
-    p.add_argument(
-        "--instructor", default=server.DEFAULT_INSTRUCTOR, help="the instructor's login (default %(default)s)"
-    )
-    p.add_argument("--course", help="the course checkout (default: the one holding the current folder)")
-    p.add_argument("--cpus", type=float, help="CPUs per learner (default: the machine's cores / learners)")
-    p.add_argument("--memory-mb", type=int, help="memory per learner in MiB (default: the machine's share)")
-    p.add_argument(
-        "--idle-timeout",
-        type=int,
-        default=server.DEFAULT_IDLE_TIMEOUT,
-        help="seconds before an idle server is stopped (default %(default)s)",
-    )
-    p.set_defaults(handler=_workshop)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scalingml", description="The scalingml course: lessons, experiments, grading."
@@ -292,8 +233,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_limits(p)
     p.set_defaults(handler=_grade)
-
-    _add_workshop(commands)
 
     p = commands.add_parser("profiles", help="list the scale profiles (* marks the active one)")
     p.set_defaults(handler=_profiles)
