@@ -151,3 +151,49 @@ def test_a_regrade_keeps_the_class_statuses_manual_points_and_nbgrader_export_tr
     exported = pd.read_csv(root / "grading" / "grades.csv").set_index("student_id")
     assert exported.loc["dave", "raw_score"] == 3.0, "nbgrader export's CSV was refreshed"
     assert f"nbgrader export refreshed: {root / 'grading' / 'grades.csv'}" in again.format()
+
+
+def exchange_app(cls, exchange, home, student="erin"):
+    """One of nbgrader's learner-side exchange steps, run as ``student`` from ``home``."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.Exchange.root = str(exchange)
+    config.Exchange.cache = str(home / ".cache")
+    config.Exchange.assignment_dir = str(home)
+    config.CourseDirectory.course_id = "scalingml"
+    config.CourseDirectory.assignment_id = NAME
+    config.CourseDirectory.student_id = student
+    coursedir = CourseDirectory(config=config)
+    return cls(coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
+
+
+def test_feedback_returns_through_the_exchange_and_names_those_submitted_elsewhere(essay_course, tmp_path, capsys):
+    from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeFetchFeedback, ExchangeSubmit
+
+    root, exchange, home = essay_course, tmp_path / "exchange", tmp_path / "erin"
+    exchange.mkdir(mode=0o777)
+    home.mkdir()
+    with (root / "nbgrader_config.py").open("a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    with course.working_directory(root):
+        assert course.nbgrader_api(root).release_assignment(NAME)["success"]
+    exchange_app(ExchangeFetchAssignment, exchange, home).start()
+    exchange_app(ExchangeSubmit, exchange, home).start()
+    with course.working_directory(root):
+        assert course.nbgrader_api(root).collect(NAME)["success"]
+    submitted = root / "grading" / "submitted"
+    grading.grade(NAME, submitted, course_root=root, show_progress=False)  # the exchange's submissions, in place
+    submit(tmp_path / "subs", "dave", release_of(root))  # and one by e-mail
+    grading.grade(NAME, tmp_path / "subs", course_root=root, show_progress=False)
+
+    done = grading.regenerate_feedback(NAME, course_root=root, release_feedback=True)
+    assert done.released == ["erin"] and done.outside == ["dave"]
+    assert "send each" in done.format() and "dave" in done.format()
+    exchange_app(ExchangeFetchFeedback, exchange, home).start()
+    fetched = list((home / NAME / "feedback").rglob(f"{NAME}.html"))
+    assert len(fetched) == 1, "erin fetched her feedback"
+    text = html.unescape(re.sub(r"<[^>]+>", "", fetched[0].read_text()))
+    assert "churn_rate" in text and not [line for line in secret_lines() if line in text]

@@ -130,7 +130,7 @@ def _grade(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     from scalingml.grading import feedback
 
-    done = feedback.regenerate(
+    done = feedback.regenerate_feedback(
         args.assignment,
         students=args.student,
         show_hidden_tests=args.show_hidden_tests,

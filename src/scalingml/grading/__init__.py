@@ -39,6 +39,7 @@ _EXPORTS = {
     "select_students": "run",
     "GradingReport": "report",
     "read_scores": "nbgrader_steps",
+    "regenerate_feedback": "feedback",
     "GradingError": "status",
     "Outcome": "status",
     "Status": "status",

@@ -2,7 +2,7 @@
 
 ``nbgrader_config.py`` sets :func:`preprocessors` as ``GenerateFeedback.preprocessors``, so
 ``nbgrader generate_feedback`` and formgrader's "Generate Feedback" button strip hidden tests
-as ``scalingml`` does. :func:`regenerate` is the step after manual grading: feedback from the
+as ``scalingml`` does. :func:`regenerate_feedback` is the step after manual grading: feedback from the
 gradebook as it is now, and (``release=True``) returned through nbgrader's exchange to the
 learners who submitted through it.
 """
@@ -79,7 +79,7 @@ def release(api, assignment: str, students: list[str]) -> None:
 
 @dataclass
 class FeedbackRun:
-    """What :func:`regenerate` did, for the console."""
+    """What :func:`regenerate_feedback` did, for the console."""
 
     assignment: str
     students: list[str]
@@ -108,7 +108,7 @@ class FeedbackRun:
         return "\n".join(lines)
 
 
-def regenerate(
+def regenerate_feedback(
     assignment: str,
     *,
     course_root: Path | None = None,
