@@ -116,6 +116,7 @@ def test_a_manual_question_is_reported_as_awaiting_not_as_errored(tmp_path, caps
     assert cli.main(["grade", NAME, str(tmp_path / "subs"), "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "2 points await manual grading" in out and "MB," in out
+    assert f"then `scalingml feedback {NAME}` regenerates the feedback" in out
     reports = root / "grading" / "reports" / NAME
     questions = (reports / "questions.csv").read_text()
     assert "essay" not in questions and "q1_tests" in questions

@@ -58,6 +58,7 @@ class GradingReport:
     limits: sandbox.Limits
     class_statuses: pd.DataFrame | None = None
     export: Path | None = None  # nbgrader export's CSV, refreshed by this run
+    assignment: str = "ASSIGNMENT"
 
     #: Reasons longer than this are cut in the console table; statuses.csv keeps them whole.
     REASON_WIDTH = 90
@@ -95,7 +96,10 @@ class GradingReport:
                 + f"); isolation: {self.isolation}; per kernel: {limits.memory_mb} MB, "
                 f"{limits.cell_timeout} s per cell, {limits.notebook_timeout} s per notebook",
                 *(
-                    [f"{points(pending)} {'awaits' if pending == 1 else 'await'} manual grading (nbgrader formgrader)"]
+                    [
+                        f"{points(pending)} {'awaits' if pending == 1 else 'await'} manual grading (nbgrader "
+                        f"formgrader); then `scalingml feedback {self.assignment}` regenerates the feedback"
+                    ]
                     if pending
                     else []
                 ),
@@ -222,5 +226,5 @@ def build_report(
     scores.to_csv(report_dir / "scores.csv", index=False)
     return GradingReport(
         statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir, seconds, limits,
-        class_statuses=everyone,
+        class_statuses=everyone, assignment=assignment,
     )  # fmt: skip
