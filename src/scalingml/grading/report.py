@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,7 +153,10 @@ def class_statuses(run: pd.DataFrame, report_dir: Path, totals: pd.DataFrame) ->
     if path.is_file():
         try:
             earlier = pd.read_csv(path, dtype={"student": str}, keep_default_na=False)
-        except (ValueError, OSError):  # an unreadable file: its rows are lost, this run's are written
+        except (ValueError, OSError, UnicodeDecodeError) as exc:  # kept aside; this run's rows are written
+            kept = path.with_name(f"statuses-unreadable-{now().replace(':', '')}.csv")
+            path.replace(kept)
+            warnings.warn(f"{path} could not be read ({exc}); kept as {kept.name}", stacklevel=2)
             earlier = pd.DataFrame(columns=STATUS_COLUMNS)
         earlier = earlier.reindex(columns=STATUS_COLUMNS).fillna({"reasons": "", "recorded_at": ""})
         earlier = earlier[~earlier["student"].isin(run["student"])]
