@@ -105,6 +105,21 @@ def test_feedback_after_manual_grading_shows_the_grade_and_neither_hidden_tests_
     grades = pd.read_csv(root / "grading" / "reports" / NAME / "grades.csv").set_index("student")
     assert grades.loc["alice", "score"] == 1.0 and grades.loc["alice", "points_awaiting_manual_grading"] == 0
 
+    bob = root / "grading" / "feedback" / "bob" / NAME / f"{NAME}.html"
+    before = bob.stat().st_mtime_ns
+    grade_by_hand(root, "alice", 0.5)
+    assert cli.main(["feedback", NAME, "--student", "a*"]) == 0
+    assert "feedback for 1 student:" in capsys.readouterr().out and bob.stat().st_mtime_ns == before
+    assert cli.main(["feedback", NAME, "--student", "zed"]) == 2
+    error = capsys.readouterr().err
+    assert "--student zed; graded: alice, bob" in error and "Traceback" not in error
+
+
+def test_feedback_before_grading_says_what_to_run(essay_course, capsys, monkeypatch):
+    monkeypatch.chdir(essay_course)
+    assert cli.main(["feedback", NAME]) == 2
+    assert f"run `scalingml grade {NAME} ...` first" in capsys.readouterr().err
+
 
 def test_nbgraders_own_generate_feedback_with_the_course_config_hides_hidden_tests(blank_class):
     # what `nbgrader generate_feedback --force` and formgrader's "Generate Feedback" button run

@@ -40,7 +40,8 @@ def test_reasons_are_left_aligned_in_the_last_column_and_cut_with_a_note():
 def test_one_point_is_one_point():
     assert "1 point awaits manual grading" in a_report(["", ""], [0.0, 1.0]).format()
     assert "2.5 points await manual grading" in a_report(["", ""], [1.5, 1.0]).format()
-    assert report.points(1) == "1 point" and report.points(0.5) == "0.5 points"
+    assert report.counted(1, "point") == "1 point" and report.counted(0.5, "point") == "0.5 points"
+    assert "2 submissions in 12 s" in a_report(["", ""], [0.0, 0.0]).format()
 
 
 def test_an_unreadable_statuses_file_is_kept_aside_not_lost(tmp_path):

@@ -91,7 +91,9 @@ class FeedbackRun:
     export: Path | None = None
 
     def format(self) -> str:
-        lines = [f"feedback for {len(self.students) - len(self.problems)} students: {self.feedback_dir}"]
+        from scalingml.grading.report import counted
+
+        lines = [f"feedback for {counted(len(self.students) - len(self.problems), 'student')}: {self.feedback_dir}"]
         lines += [f"no feedback for {student}: {why}" for student, why in self.problems.items()]
         lines.append(f"reports: {self.report_dir}")
         if self.export:

@@ -31,13 +31,13 @@ def _pad(value: object, width: int) -> str:
     return f"{value!s:<{width}}"
 
 
-def points(value: float) -> str:
-    """``1 point``, ``2.5 points``.
+def counted(value: float, noun: str) -> str:
+    """``1 point``, ``2.5 points``, ``3 submissions``.
 
-    >>> points(1.0), points(2.5)
-    ('1 point', '2.5 points')
+    >>> counted(1.0, "point"), counted(2.5, "point"), counted(3, "submission")
+    ('1 point', '2.5 points', '3 submissions')
     """
-    return f"{value:g} point" + ("" if value == 1 else "s")
+    return f"{value:g} {noun}" + ("" if value == 1 else "s")
 
 
 @dataclass
@@ -92,20 +92,20 @@ class GradingReport:
             [
                 table,
                 "",
-                f"{len(self.statuses)} submissions in {self.seconds:.0f} s ("
+                f"{counted(len(self.statuses), 'submission')} in {self.seconds:.0f} s ("
                 + ", ".join(f"{n} {s}" for s, n in counts.items())
                 + f"); isolation: {self.isolation}; per kernel: {limits.memory_mb} MB, "
                 f"{limits.cell_timeout} s per cell, {limits.notebook_timeout} s per notebook",
                 *(
                     [
-                        f"{points(pending)} {'awaits' if pending == 1 else 'await'} manual grading (nbgrader "
+                        f"{counted(pending, 'point')} {'awaits' if pending == 1 else 'await'} manual grading (nbgrader "
                         f"formgrader); then `scalingml feedback {self.assignment}` regenerates the feedback"
                     ]
                     if pending
                     else []
                 ),
                 f"reports: {self.report_dir}"
-                + (f" (the class: {earlier} more students from earlier runs)" if earlier > 0 else "")
+                + (f" (the class: {counted(earlier, 'more student')} from earlier runs)" if earlier > 0 else "")
                 + (" (statuses.csv has every reason in full)" if cut else ""),
                 f"feedback: {self.feedback_dir}",
                 *([f"nbgrader export refreshed: {self.export}"] if self.export else []),
