@@ -8,6 +8,7 @@ sqlite gradebook) stays under the git-ignored grading/ folder.
 
 import os
 
+from scalingml.grading.feedback import preprocessors as feedback_preprocessors
 from scalingml.grading.sandbox import CELL_TIMEOUT
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -28,6 +29,11 @@ c.CourseDirectory.source_with_tests_directory = os.path.join("grading", "source_
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(grading, "gradebook.db")
 # `nbgrader export` writes its CSV here, not into the repository root
 c.CsvExportPlugin.to = os.path.join(grading, "grades.csv")
+
+# Feedback never shows hidden tests, whoever generates it: `scalingml grade`/`feedback`,
+# `nbgrader generate_feedback` or formgrader's "Generate Feedback" button (`scalingml grade
+# --show-hidden-tests` keeps them for one run).
+c.GenerateFeedback.preprocessors = feedback_preprocessors()
 
 # Graded cells are sized for the `ci` scale profile (chosen automatically while
 # NBGRADER_EXECUTION is set), so 30 s per cell is generous; a runaway cell is cut.

@@ -65,7 +65,7 @@ def test_regrading_one_student_leaves_everyone_else_byte_identical(graded_class)
     )
     assert report.statuses["student"].tolist() == ["bob"]
     assert report.grades.set_index("student")["score"].to_dict() == {"alice": 3.0, "bob": 3.0, "carol": 3.0}
-    assert report.grades.set_index("student").loc["alice", "status"] == "graded earlier"
+    assert report.grades.set_index("student").loc["alice", "status"] == grading.GRADED, "alice keeps her status"
     for student, (files, rows) in others.items():
         assert digest(root, student) == files, f"{student}'s files were rewritten by bob's regrade"
         assert gradebook_rows(root, student) == rows, f"{student}'s gradebook rows changed"
@@ -116,10 +116,12 @@ def test_a_manual_question_is_reported_as_awaiting_not_as_errored(tmp_path, caps
     assert cli.main(["grade", NAME, str(tmp_path / "subs"), "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "2 points await manual grading" in out and "MB," in out
+    assert f"then `scalingml feedback {NAME}` regenerates the feedback" in out
     reports = root / "grading" / "reports" / NAME
     questions = (reports / "questions.csv").read_text()
     assert "essay" not in questions and "q1_tests" in questions
     grades = (reports / "grades.csv").read_text().splitlines()
-    assert grades[0].split(",") == ["student", "score", "max_score", "points_awaiting_manual_grading", "status"]
+    header = ["student", "score", "max_score", "points_awaiting_manual_grading", "status", "recorded_at"]
+    assert grades[0].split(",") == header
     assert grades[1].split(",")[:4] == ["alice", "3.0", "5.0", "2.0"]
     assert sorted(p.name for p in reports.iterdir()) == ["grades.csv", "questions.csv", "scores.csv", "statuses.csv"]

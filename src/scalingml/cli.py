@@ -1,4 +1,5 @@
-"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``profiles``, ``datasets``.
+"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``feedback``, ``profiles``,
+``datasets``.
 
 Every failure a learner or instructor can cause (an unknown profile, an unreachable
 scheduler, a missing course folder) ends with a one-line message and exit code 2,
@@ -126,6 +127,21 @@ def _grade(args: argparse.Namespace) -> int:
     return 1 if (report.statuses["status"] == grading.FAILED).any() else 0
 
 
+def _feedback(args: argparse.Namespace) -> int:
+    from scalingml.grading import feedback
+
+    done = feedback.regenerate_feedback(
+        args.assignment,
+        students=args.student,
+        show_hidden_tests=args.show_hidden_tests,
+        db_url=args.db,
+        report_dir=args.report_dir,
+        release_feedback=args.release,
+    )
+    print(done.format())
+    return 1 if done.problems else 0
+
+
 def _add_limits(p: argparse.ArgumentParser) -> None:
     defaults = sandbox.Limits()
     p.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, help="seconds per cell (%(default)s)")
@@ -233,6 +249,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_limits(p)
     p.set_defaults(handler=_grade)
+
+    p = commands.add_parser(
+        "feedback",
+        help="after manual grading: feedback (no hidden tests) and reports from the gradebook; --release returns it",
+    )
+    p.add_argument("assignment", help="assignment name (a folder of solutions/)")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable; patterns work)")
+    p.add_argument(
+        "--release",
+        action="store_true",
+        help="release it through nbgrader's exchange to the learners who submitted there (nbgrader release_feedback)",
+    )
+    p.add_argument("--db", metavar="URL", help="gradebook database URL (default: grading/gradebook.db)")
+    p.add_argument("--show-hidden-tests", action="store_true", help="keep hidden tests in the feedback")
+    p.add_argument("--report-dir", help="where the CSV reports go (default: grading/reports/ASSIGNMENT)")
+    p.set_defaults(handler=_feedback)
 
     p = commands.add_parser("profiles", help="list the scale profiles (* marks the active one)")
     p.set_defaults(handler=_profiles)

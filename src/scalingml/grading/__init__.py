@@ -2,7 +2,7 @@
 
 Modules: :mod:`~scalingml.grading.run` (one run, :class:`GradingRun`), :mod:`~scalingml.grading.pool`
 (threads or Dask), :mod:`~scalingml.grading.nbgrader_steps`, :mod:`~scalingml.grading.report`,
-:mod:`~scalingml.grading.status`; the sandbox: :mod:`~scalingml.grading.sandbox`,
+:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`; the sandbox: :mod:`~scalingml.grading.sandbox`,
 :mod:`~scalingml.grading.execution` -> :mod:`~scalingml.grading.runner` (a process) -> the kernel,
 where :mod:`~scalingml.grading.kernel_guard` keeps tests honest. This package imports lightly
 (the kernel and the runner import parts of it); the names below load on first use.
@@ -21,8 +21,9 @@ How one run goes (:func:`grade`):
    nbgrader's ``autograde`` with its execute step replaced by :class:`ReplayExecution`,
    which hands over the notebook executed in step 3. The gradebook therefore has a
    single writer whatever the concurrency, and student code never runs in it.
-5. **Feedback** (nbgrader's HTML; hidden tests and their tracebacks removed unless asked)
-   and **reports**: ``grades.csv``, ``questions.csv`` and ``statuses.csv``.
+5. **Feedback** (nbgrader's HTML; hidden tests and their tracebacks removed unless asked:
+   :mod:`~scalingml.grading.feedback`, also the step after manual grading) and **reports**:
+   ``grades.csv``, ``questions.csv`` and ``statuses.csv`` (the class: earlier students' statuses kept).
 
 A run writes only for the students it grades: their ``submitted/`` and ``autograded/`` copies,
 feedback and gradebook entries are replaced; everyone else's are left as they are.
@@ -39,6 +40,7 @@ _EXPORTS = {
     "select_students": "run",
     "GradingReport": "report",
     "read_scores": "nbgrader_steps",
+    "regenerate_feedback": "feedback",
     "GradingError": "status",
     "Outcome": "status",
     "Status": "status",

@@ -2,7 +2,8 @@
 
 nbgrader keeps the bookkeeping (gradebook, cell metadata, feedback HTML). Two of its
 steps are swapped: execution (:class:`ReplayExecution` hands over the notebook the
-sandbox executed) and, for feedback, hidden-test clearing (:class:`HideHiddenTests`).
+sandbox executed) and, for feedback, hidden-test clearing
+(:class:`~scalingml.grading.feedback.HideHiddenTests`, also set in ``nbgrader_config.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Unicode
 
-from scalingml.grading import execution
+from scalingml.grading import execution, feedback
 from scalingml.grading.status import FAILED, FLAGGED, GRADED, STOPPED, GradingError, Outcome
 
 SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade", "autograded"]
@@ -36,26 +37,13 @@ class ReplayExecution(NbGraderPreprocessor):
         return nbformat.read(Path(self.executed_directory) / student / f"{notebook}.ipynb", as_version=4), resources
 
 
-class HideHiddenTests(ClearHiddenTests):
-    """For feedback: drop hidden test regions and, in those cells, the tracebacks that would quote them."""
-
-    def preprocess_cell(self, cell, resources, index):
-        hidden = self.begin_test_delimeter in cell.source
-        cell, resources = super().preprocess_cell(cell, resources, index)
-        if hidden and cell.cell_type == "code":
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":  # every error output of the cell, not only the first
-                    output["traceback"] = [f"{output.get('ename')}: {output.get('evalue', '')}"]
-        return cell, resources
-
-
 def nbgrader_default(app, trait: str) -> list:
     """The default value of an nbgrader app's list trait (its preprocessors), as nbgrader ships it."""
     return list(app.class_traits()[trait].make_dynamic_default())
 
 
 def settings(db_url: str | None, executed_dir: Path, show_hidden_tests: bool) -> dict:
-    from nbgrader.converters import Autograde, GenerateFeedback
+    from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
     settings = {
@@ -66,8 +54,7 @@ def settings(db_url: str | None, executed_dir: Path, show_hidden_tests: bool) ->
             ReplayExecution if step is Execute else step
             for step in nbgrader_default(Autograde, "autograde_preprocessors")
         ],
-        "GenerateFeedback.preprocessors": nbgrader_default(GenerateFeedback, "preprocessors")
-        + ([] if show_hidden_tests else [HideHiddenTests]),
+        "GenerateFeedback.preprocessors": feedback.preprocessors(show_hidden_tests),
     }
     if db_url:
         settings["CourseDirectory.db_url"] = db_url
@@ -198,21 +185,34 @@ def record_zero(api, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
-def feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Path) -> None:
+def write_feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Path) -> None:
     """nbgrader's HTML feedback for the students graded in this run, and no one else."""
+    graded = [o.student for o in outcomes if (autograded_dir / o.student / assignment).is_dir()]
+    problems = feedback.generate(api, assignment, graded)
     for outcome in outcomes:
-        if not (autograded_dir / outcome.student / assignment).is_dir():
-            continue
-        result = api.generate_feedback(assignment, outcome.student, force=True)
-        if not result["success"]:
-            lines = (result.get("log") or "").strip().splitlines()
-            outcome.worsen(FLAGGED, "no feedback: " + (lines[-1] if lines else "nbgrader gave no reason"))
+        if outcome.student in problems:
+            outcome.worsen(FLAGGED, f"no feedback: {problems[outcome.student]}")
+
+
+def refresh_export(api) -> Path | None:
+    """Rewrite the CSV of ``nbgrader export`` (``CsvExportPlugin.to``) from the gradebook, if one was exported."""
+    from nbgrader.plugins import CsvExportPlugin
+
+    plugin = CsvExportPlugin(parent=api)
+    path = Path(api.coursedir.root) / (plugin.to or "grades.csv")
+    if not path.is_file():
+        return None
+    with api.gradebook as gradebook:
+        plugin.export(gradebook)
+    return path
 
 
 def read_scores(api, assignment: str) -> pd.DataFrame:
     """Every graded cell's score for every submission of ``assignment`` in the gradebook.
 
     ``autograded`` is True for test cells (scored by running them), False for answers graded by hand.
+    ``needs_manual_grade`` is False for a manual score kept through a regrade (nbgrader flags it for
+    review again, yet the score already counts it): only answers without a manual score await grading.
     """
     rows = []
     with api.gradebook as gradebook:
@@ -227,7 +227,7 @@ def read_scores(api, assignment: str) -> pd.DataFrame:
                             "question": grade.name,
                             "score": float(grade.score),
                             "max_score": float(grade.max_score),
-                            "needs_manual_grade": bool(grade.needs_manual_grade),
+                            "needs_manual_grade": bool(grade.needs_manual_grade) and grade.manual_score is None,
                             "autograded": grade.name not in by_hand,
                         }
                     )

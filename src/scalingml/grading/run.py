@@ -212,14 +212,17 @@ def grade(
             # nbgrader's own gradebook updates trip SQLAlchemy's autoflush warning (harmless, not ours)
             warnings.filterwarnings("ignore", message=".*not in session.*")
             outcomes = _grade_all(run, jobs, dask_address, named_regexp, students, show_progress)
-            nbgrader_steps.feedback(api, assignment, outcomes, run.autograded_dir)
+            nbgrader_steps.write_feedback(api, assignment, outcomes, run.autograded_dir)
             scores = nbgrader_steps.read_scores(api, assignment)
+            export = nbgrader_steps.refresh_export(api)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return build_report(
+    report = build_report(
         outcomes, scores, run.report_dir, run.feedback_dir / "", run.autograded_dir, assignment,
         time.monotonic() - start, run.limits,
     )  # fmt: skip
+    report.export = export
+    return report
 
 
 def _grade_all(run: GradingRun, jobs: int, dask_address: str | None, named_regexp: str,
