@@ -74,9 +74,12 @@ def test_a_notebook_without_graded_cells_is_refused():
 
 def test_infinite_loop_is_interrupted_and_the_other_questions_still_checked(tmp_path):
     report = check.check_notebook(with_q1(tmp_path, "while True:\n    pass"), FAST)
-    assert report.stopped is None and "per-cell limit" in check.format_report(report)
+    text = check.format_report(report)
+    assert report.stopped is None and "answer cell q1_answer (question 1) ran past the 5 s per-cell limit" in text
     table = results(report)
     assert not table.loc["q1_tests", "passed"] and table.loc["q2_tests", "passed"]
+    assert table.loc["q1_tests", "reason"].startswith("your answer cell q1_answer ran past the 5 s per-cell limit")
+    assert "KeyboardInterrupt" not in text and "cell 3" not in text, text
 
 
 def test_kernel_that_exits_is_reported(tmp_path):

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from scalingml._imports import skip_slow_optional_imports
 
@@ -89,13 +88,15 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from scalingml import check
+    from scalingml import check, hints
 
+    if args.hint is not None:
+        hints.pick([""], args.hint)  # a level below 1 is refused before the notebook runs
     report = check.check_notebook(args.notebook, _limits(args))
     print(check.format_report(report))
-    if args.hint and not report.passed:
+    if args.hint is not None and not report.passed:
         print()
-        print(check.format_hints(report, Path(args.notebook).parent, level=args.hint))
+        print(check.format_hints(report, level=args.hint))
     return 0 if report.passed else 1
 
 
@@ -196,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         const=1,
         type=int,
         metavar="LEVEL",
-        help="also print a hint for each failing question (level 1: a nudge; --hint 2: a near-solution)",
+        help="also print a hint for each failing question: level 1 (the default) a nudge, the last level (2 or 3, "
+        "the hint says) a near-solution; past a question's last level you get the last",
     )
     _add_limits(p)
     p.set_defaults(handler=_check)
