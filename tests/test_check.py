@@ -3,11 +3,13 @@
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from scalingml import check, submissions
 from scalingml.grading import sandbox
 from tests.notebook_tools import REPO, with_answer
+from tests.wrong_answers import WRONG_ANSWERS
 
 SOLUTION = REPO / "solutions" / "00_welcome" / "00_welcome.ipynb"
 RELEASE = REPO / "exercises" / "00_welcome" / "00_welcome.ipynb"
@@ -151,3 +153,22 @@ def test_deleted_or_emptied_test_cells_are_run_from_the_release_and_said(tmp_pat
 def test_the_solution_with_its_hidden_tests_is_not_called_edited():
     report = check.check_notebook(SOLUTION, FAST)
     assert report.passed and not [note for note in report.notes if "edited" in note or "deleted" in note]
+
+
+VISIBLE_MISTAKES = [(name, case) for name, cases in WRONG_ANSWERS.items() for case in cases if case.visible]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, case", VISIBLE_MISTAKES, ids=[case.name[:40] for _, case in VISIBLE_MISTAKES])
+def test_visible_tests_catch_the_mistakes_their_hints_name(name, case, tmp_path):
+    """`scalingml check` (visible tests only) must fail what the hints warn about, not report full marks."""
+    notebook = with_answer(REPO / "solutions" / name / f"{name}.ipynb", case.answers, tmp_path / name / f"{name}.ipynb")
+    visible_only = nbformat.read(notebook, as_version=4)
+    for cell in visible_only.cells:
+        cell.source = cell.source.split(check.HIDDEN_TESTS)[0].rstrip()
+    nbformat.write(visible_only, notebook)
+    table = results(check.check_notebook(notebook, sandbox.Limits()))
+    for question in case.loses:
+        assert not table.loc[question, "passed"], f"{case.name}: the visible tests of {question} pass it"
+    for question in case.keeps:
+        assert table.loc[question, "passed"], f"{case.name}: {question} failed: {table.loc[question, 'reason']}"

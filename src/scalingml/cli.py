@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -17,7 +16,7 @@ from scalingml._imports import skip_slow_optional_imports
 
 skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
 
-from scalingml import __version__, cluster, course, datasets, doctor, scale, submissions  # noqa: E402
+from scalingml import __version__, cluster, course, datasets, doctor, lab, scale, submissions  # noqa: E402
 from scalingml.errors import ScalingmlError  # noqa: E402
 from scalingml.grading import sandbox  # noqa: E402
 
@@ -41,7 +40,7 @@ def _lab(args: argparse.Namespace) -> int:
         print("Running as root (a container?): passing --allow-root to JupyterLab.", flush=True)
         command.append("--allow-root")
     print(f"Starting JupyterLab on {root} (scale profile: {scale.active_name()})", flush=True)
-    return subprocess.call(command, cwd=root)
+    return lab.run(command, root)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -64,6 +63,12 @@ def _start(args: argparse.Namespace) -> int:
     )
     if args.no_lab:
         print(f"Check it with: scalingml check {where}")
+        return 0
+    server = lab.running_server(root)
+    if server is not None:  # one JupyterLab per course: open the notebook in the one already running
+        url = lab.notebook_url(server, where)
+        print(f"JupyterLab is already running on this course (pid {server.get('pid')}): open {url}", flush=True)
+        lab.open_in_browser(url, args.jupyter_args)
         return 0
     args.jupyter_args = [*args.jupyter_args, f"--LabApp.default_url=/lab/tree/{where.as_posix()}"]
     return _lab(args)
