@@ -41,7 +41,7 @@ def running_lab(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "scalingml", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
          "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,11 +62,18 @@ def running_lab(tmp_path):
         process.wait()
 
 
-def test_sigterm_to_scalingml_lab_stops_jupyterlab(running_lab):
+@pytest.mark.parametrize(
+    "stop",
+    [
+        pytest.param(lambda process: process.send_signal(signal.SIGTERM), id="SIGTERM to scalingml"),
+        pytest.param(lambda process: os.killpg(process.pid, signal.SIGINT), id="Ctrl-C in its terminal"),
+    ],
+)
+def test_stopping_scalingml_lab_stops_jupyterlab(running_lab, stop):
     _, _, base, process = running_lab
     children = psutil.Process(process.pid).children(recursive=True)
     assert any("jupyter" in " ".join(child.cmdline()) for child in children), [c.cmdline() for c in children]
-    process.send_signal(signal.SIGTERM)
+    stop(process)
     process.wait(timeout=lab.STOP_SECONDS + 10)
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], f"still running: {alive}"

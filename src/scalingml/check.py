@@ -16,6 +16,7 @@ import nbformat
 import pandas as pd
 
 from scalingml import assignment_id, cells, course, submissions
+from scalingml.command import command
 from scalingml.errors import ScalingmlError
 from scalingml.grading import execution, sandbox
 
@@ -100,7 +101,7 @@ def folder_note(path: Path, assignment: str | None) -> str | None:
         return None
     return (
         f"this notebook is {assignment}, but it is saved in {folder}/: it was checked as {assignment}, "
-        f"with {assignment}'s hints (`.venv/bin/scalingml start {folder.split('_', 1)[0]}` gives {folder}'s notebook)"
+        f"with {assignment}'s hints (`{command('start', folder.split('_', 1)[0])}` gives {folder}'s notebook)"
     )
 
 

@@ -17,6 +17,7 @@ from scalingml._imports import skip_slow_optional_imports
 skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
 
 from scalingml import __version__, cluster, course, datasets, doctor, lab, scale, submissions  # noqa: E402
+from scalingml.command import command  # noqa: E402
 from scalingml.errors import ScalingmlError  # noqa: E402
 from scalingml.grading import sandbox  # noqa: E402
 
@@ -56,13 +57,13 @@ def _start(args: argparse.Namespace) -> int:
     notebook, copied = workspace.start(args.assignment, root)
     where = notebook.relative_to(root)
     print(
-        f"Copied the exercise to {where}: work there; `scalingml release` never touches it."
+        f"Copied the exercise to {where}: work there; `{command('release')}` never touches it."
         if copied
         else f"{where} is already there (your work is kept){'' if args.no_lab else ': opening it'}.",
         flush=True,
     )
     if args.no_lab:
-        print(f"Check it with: scalingml check {where}")
+        print(f"Check it with: {command('check', where.as_posix())}")
         return 0
     server = lab.running_server(root)
     if server is not None:  # one JupyterLab per course: open the notebook in the one already running
