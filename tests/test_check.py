@@ -3,11 +3,13 @@
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from scalingml import check, submissions
 from scalingml.grading import sandbox
 from tests.notebook_tools import REPO, with_answer
+from tests.wrong_answers import WRONG_ANSWERS
 
 SOLUTION = REPO / "solutions" / "00_welcome" / "00_welcome.ipynb"
 RELEASE = REPO / "exercises" / "00_welcome" / "00_welcome.ipynb"
@@ -74,9 +76,12 @@ def test_a_notebook_without_graded_cells_is_refused():
 
 def test_infinite_loop_is_interrupted_and_the_other_questions_still_checked(tmp_path):
     report = check.check_notebook(with_q1(tmp_path, "while True:\n    pass"), FAST)
-    assert report.stopped is None and "per-cell limit" in check.format_report(report)
+    text = check.format_report(report)
+    assert report.stopped is None and "answer cell q1_answer (question 1) ran past the 5 s per-cell limit" in text
     table = results(report)
     assert not table.loc["q1_tests", "passed"] and table.loc["q2_tests", "passed"]
+    assert table.loc["q1_tests", "reason"].startswith("your answer cell q1_answer ran past the 5 s per-cell limit")
+    assert "KeyboardInterrupt" not in text and "cell 3" not in text, text
 
 
 def test_kernel_that_exits_is_reported(tmp_path):
@@ -148,3 +153,22 @@ def test_deleted_or_emptied_test_cells_are_run_from_the_release_and_said(tmp_pat
 def test_the_solution_with_its_hidden_tests_is_not_called_edited():
     report = check.check_notebook(SOLUTION, FAST)
     assert report.passed and not [note for note in report.notes if "edited" in note or "deleted" in note]
+
+
+VISIBLE_MISTAKES = [(name, case) for name, cases in WRONG_ANSWERS.items() for case in cases if case.visible]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, case", VISIBLE_MISTAKES, ids=[case.name[:40] for _, case in VISIBLE_MISTAKES])
+def test_visible_tests_catch_the_mistakes_their_hints_name(name, case, tmp_path):
+    """`scalingml check` (visible tests only) must fail what the hints warn about, not report full marks."""
+    notebook = with_answer(REPO / "solutions" / name / f"{name}.ipynb", case.answers, tmp_path / name / f"{name}.ipynb")
+    visible_only = nbformat.read(notebook, as_version=4)
+    for cell in visible_only.cells:
+        cell.source = cell.source.split(check.HIDDEN_TESTS)[0].rstrip()
+    nbformat.write(visible_only, notebook)
+    table = results(check.check_notebook(notebook, sandbox.Limits()))
+    for question in case.loses:
+        assert not table.loc[question, "passed"], f"{case.name}: the visible tests of {question} pass it"
+    for question in case.keeps:
+        assert table.loc[question, "passed"], f"{case.name}: {question} failed: {table.loc[question, 'reason']}"

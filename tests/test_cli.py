@@ -74,7 +74,7 @@ def test_lab_builds_the_jupyter_command(monkeypatch, capsys, repo):
         launched.update(command=command, cwd=cwd)
         return 0
 
-    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(cli.lab, "run", fake_call)
     assert cli.main(["lab", "--no-browser"]) == 0
     assert launched["cwd"] == repo
     assert f"--ServerApp.root_dir={repo}" in launched["command"]
@@ -85,7 +85,7 @@ def test_lab_builds_the_jupyter_command(monkeypatch, capsys, repo):
 @pytest.mark.parametrize("uid, expected", [(0, True), (1000, False)])
 def test_lab_allows_root_only_when_running_as_root(monkeypatch, uid, expected):
     launched = {}
-    monkeypatch.setattr(cli.subprocess, "call", lambda command, cwd: launched.update(command=command) or 0)
+    monkeypatch.setattr(cli.lab, "run", lambda command, cwd: launched.update(command=command) or 0)
     monkeypatch.setattr(cli.os, "geteuid", lambda: uid)
     assert cli.main(["lab", "--no-browser"]) == 0
     assert ("--allow-root" in launched["command"]) is expected

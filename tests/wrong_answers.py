@@ -3,7 +3,9 @@
 A case replaces answer cells (by nbgrader ``grade_id``) in the solution notebook;
 ``loses`` lists the graded test cells that must then score below full marks.
 Every graded test cell of every assignment needs at least one case
-(``test_every_graded_question_has_a_wrong_answer``).
+(``test_every_graded_question_has_a_wrong_answer``). A case marked ``visible`` is a mistake the question's
+own hints warn about: the visible tests (``scalingml check``) must catch it too, not only the hidden ones
+(``tests/test_check.py::test_visible_tests_catch_the_mistakes_their_hints_name``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ class WrongAnswer:
     answers: dict[str, str]
     loses: tuple[str, ...]
     keeps: tuple[str, ...] = field(default_factory=tuple)
+    visible: bool = False
 
 
 #: A correct ``parity_gaps`` (assignment 05, question 4), for cases whose mistake is in ``group_rates``.
@@ -658,6 +661,19 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             },
             loses=(),
             keeps=("q1_tests", "q2_tests", "q3_tests"),
+        ),
+        WrongAnswer(
+            "match rate divided by the number of events (the hint's own warning; once hidden by 4 ids on each side)",
+            {
+                "q3_answer": "def customer_id_from_ref(refs):\n"
+                "    return refs.str.extract(r'(\\d+)\\s*$', expand=False).astype(np.int64)\n\n"
+                "def match_rate(crm_ids, event_ids):\n"
+                "    crm = pd.Series(list(crm_ids)).drop_duplicates()\n"
+                "    return float(crm.isin(set(event_ids)).sum() / len(list(event_ids)))"
+            },
+            loses=("q3_tests",),
+            keeps=("q1_tests", "q2_tests"),
+            visible=True,
         ),
         WrongAnswer(
             "ids as floats, and the match rate relative to the events instead of the CRM",

@@ -7,9 +7,15 @@
 >>> test.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="no", traceback=[])]
 >>> first_error(test)["ename"]
 'AssertionError'
+>>> answer = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "q2_answer", "solution": True}})
+>>> notebook = nbformat.v4.new_notebook(cells=[answer, nbformat.v4.new_code_cell("y = x")])
+>>> label(notebook, 0), label(notebook, 1)
+('answer cell q2_answer (question 2)', 'cell 2 (below q2_answer)')
 """
 
 from __future__ import annotations
+
+import re
 
 
 def nbgrader_metadata(cell) -> dict:
@@ -26,3 +32,17 @@ def is_autograded_test(cell) -> bool:
 def first_error(cell) -> dict | None:
     """The first ``error`` output of a cell, or None: nbgrader fails a test cell exactly when it has one."""
     return next((output for output in cell.get("outputs", []) if output.get("output_type") == "error"), None)
+
+
+def label(notebook, index: int) -> str:
+    """A cell as a learner finds it: its nbgrader id and question, else its position (from 1) below the last id."""
+    grade_id = nbgrader_metadata(notebook.cells[index]).get("grade_id")
+    if grade_id:
+        kind = {"answer": "answer cell ", "tests": "test cell "}.get(grade_id.rsplit("_", 1)[-1], "cell ")
+        question = re.fullmatch(r"q(\d+)_\w+", grade_id)
+        return f"{kind}{grade_id}" + (f" (question {question.group(1)})" if question else "")
+    above = next(
+        (found for cell in reversed(notebook.cells[:index]) if (found := nbgrader_metadata(cell).get("grade_id"))),
+        None,
+    )
+    return f"cell {index + 1}" + (f" (below {above})" if above else "")

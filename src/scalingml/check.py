@@ -8,13 +8,15 @@ The notebook runs at the ``ci`` profile, as when it is graded, on a scratch copy
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
-from scalingml import cells, course, submissions
+from scalingml import assignment_id, cells, course, submissions
+from scalingml.command import command
 from scalingml.errors import ScalingmlError
 from scalingml.grading import execution, sandbox
 
@@ -34,6 +36,8 @@ class CheckReport:
     stopped: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    assignment: str | None = None
+    hints_folder: Path | None = None
 
     @property
     def passed(self) -> bool:
@@ -75,26 +79,30 @@ def _error(cell) -> str | None:
 HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
 
 
-def released_version(path: Path, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
-    """The release this notebook was started from, in the course's ``exercises/``: the one sharing the most
-    read-only cells (question texts, setup) with it, whatever the file is called; None when none does."""
+def released_version(path: Path, notebook: nbformat.NotebookNode) -> tuple[str | None, Path | None]:
+    """The assignment ``notebook`` belongs to, from its own read-only cells (whatever its file or folder is
+    called), and the course's release of it in ``exercises/`` (None where the course has not released it)."""
     try:
         root = course.root(path.parent)
     except course.CourseNotFoundError:
+        return None, None
+    found = assignment_id.identify(notebook, root)
+    if found is None:
+        return None, None
+    if found.path.parent.parent.name != course.RELEASE_DIR:  # a source holds the hidden tests: never run them here
+        return found.assignment, None
+    return found.assignment, found.path
+
+
+def folder_note(path: Path, assignment: str | None) -> str | None:
+    """Say so when the notebook sits in another assignment's folder (its hints and checks are its own)."""
+    folder = path.resolve().parent.name
+    if assignment is None or folder == assignment or not re.fullmatch(r"\d\d_\w+", folder):
         return None
-    mine = {(cells.nbgrader_metadata(c).get("grade_id"), c.source) for c in notebook.cells}
-    best, best_shared = None, 0
-    for candidate in sorted((root / course.RELEASE_DIR).glob("*/*.ipynb")):
-        release = nbformat.read(candidate, as_version=4)
-        locked = {
-            (cells.nbgrader_metadata(c)["grade_id"], c.source)
-            for c in release.cells
-            if cells.nbgrader_metadata(c).get("locked") and not cells.is_autograded_test(c)
-        }
-        shared = len(locked & mine)
-        if shared > best_shared:
-            best, best_shared = release, shared
-    return best
+    return (
+        f"this notebook is {assignment}, but it is saved in {folder}/: it was checked as {assignment}, "
+        f"with {assignment}'s hints (`{command('start', folder.split('_', 1)[0])}` gives {folder}'s notebook)"
+    )
 
 
 def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
@@ -122,8 +130,10 @@ def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNod
     return notes
 
 
-def _answer_error(executed: nbformat.NotebookNode, test_index: int) -> str | None:
-    """The error of the answer cell(s) a failing test cell depends on: the cells since the previous test."""
+def _answer_error(executed: nbformat.NotebookNode, test_index: int, timed_out: set[int], limit: str) -> str | None:
+    """The error of the answer cell(s) a failing test cell depends on: the cells since the previous test.
+
+    Cells in ``timed_out`` ran past ``limit`` (their error is the KeyboardInterrupt that stopped them)."""
     for index in range(test_index - 1, -1, -1):
         cell = executed.cells[index]
         if cells.is_autograded_test(cell):
@@ -133,6 +143,8 @@ def _answer_error(executed: nbformat.NotebookNode, test_index: int) -> str | Non
         if meta.get("solution") and error is not None:
             if error.get("ename") == "NotImplementedError":
                 return f"not answered yet: answer cell {meta.get('grade_id')} still raises NotImplementedError"
+            if index in timed_out:
+                return f"your answer cell {meta.get('grade_id')} ran past {limit} and was interrupted: make it faster"
             message = f"{error.get('ename')}: {error.get('evalue', '')}".strip().rstrip(":")[:160]
             return f"your answer cell {meta.get('grade_id')} failed first ({message}); fix it, then run the test again"
     return None
@@ -146,7 +158,8 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
     """
     path, limits = Path(path), limits or sandbox.Limits()
     notebook = read_notebook(path)
-    release = released_version(path, notebook)
+    assignment, release_path = released_version(path, notebook)
+    release = nbformat.read(release_path, as_version=4) if release_path is not None else None
     restored = restore_tests(notebook, release) if release is not None else []
     tests = _graded_tests(notebook)
     if not tests:
@@ -163,12 +176,15 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
         nbformat.writes(notebook), path.name, files, limits, hide=[str(path.parent.resolve())]
     )
     executed = nbformat.reads(result.notebook, as_version=4)
+    limit = f"the {limits.cell_timeout} s per-cell limit"
     rows = []
     for index, meta in tests:
         error = _error(executed.cells[index])
-        reason = "ok" if error is None else (_answer_error(executed, index) or error)
+        reason = "ok" if error is None else (_answer_error(executed, index, set(result.timed_out), limit) or error)
         if reason.startswith("NotImplementedError"):
             reason = "not answered yet: the answer still raises NotImplementedError"
+        elif index in result.timed_out:
+            reason = f"the test ran past {limit} and was interrupted"
         rows.append(
             {
                 "question": meta.get("grade_id", f"cell {index}"),
@@ -178,20 +194,25 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
             }
         )
     notes = [
+        *filter(None, [folder_note(path, assignment)]),
         *restored,
         *(
             []
             if release is not None
             else ["no released copy of this assignment was found: its test cells were not compared with the release"]
         ),
-    ] + [
-        f"cell {index} ran past the {limits.cell_timeout} s per-cell limit and was interrupted"
-        for index in result.timed_out
-    ]
-    notes += [f"cell {index} printed too much: its output was truncated" for index in result.truncated]
+    ] + [f"{cells.label(notebook, index)} ran past {limit} and was interrupted" for index in result.timed_out]
+    notes += [f"{cells.label(notebook, i)} printed too much: its output was truncated" for i in result.truncated]
     notes += [f"{suspicion}: the grader would flag this submission" for suspicion in result.suspicions()]
     return CheckReport(
-        pd.DataFrame(rows, columns=RESULT_COLUMNS), result.isolation, result.stopped, result.seconds, notes
+        pd.DataFrame(rows, columns=RESULT_COLUMNS),
+        result.isolation,
+        result.stopped,
+        result.seconds,
+        notes,
+        assignment,
+        # the hints released with this notebook's assignment, wherever the notebook is saved
+        release_path.parent if release_path is not None else path.parent,
     )
 
 
@@ -211,12 +232,16 @@ def format_report(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def format_hints(report: CheckReport, folder: Path, level: int = 1) -> str:
-    """One hint per failing question, at ``level`` (the next level is named), from the assignment's hints."""
+def format_hints(report: CheckReport, folder: Path | None = None, level: int = 1) -> str:
+    """One hint per failing question, at ``level`` (the next level is named), from the assignment's hints.
+
+    ``folder`` defaults to where the hints of the notebook's own assignment are (``report.hints_folder``);
+    levels follow :func:`scalingml.hints.pick` (past a question's last level: the last, saying so).
+    """
     from scalingml import hints
 
     try:
-        available = hints.load_hints(folder)
+        available = hints.load_hints(folder or report.hints_folder)
     except hints.HintError as exc:
         return f"No hints: {exc}"
     lines = []
@@ -225,7 +250,7 @@ def format_hints(report: CheckReport, folder: Path, level: int = 1) -> str:
         if not levels:
             lines.append(f"HINT  {row.question}: none for this question")
             continue
-        shown = min(max(1, level), len(levels))
-        more = f" (more: --hint {shown + 1})" if shown < len(levels) else ""
+        shown, note = hints.pick(levels, level)
+        more = f" (more: --hint {shown + 1})" if shown < len(levels) else f" ({note or 'the last level'})"
         lines.append(f"HINT  {row.question} ({shown}/{len(levels)}): {levels[shown - 1]}{more}")
     return "\n".join(lines)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from scalingml._imports import skip_slow_optional_imports
 
 skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
 
-from scalingml import __version__, cluster, course, datasets, doctor, scale, submissions  # noqa: E402
+from scalingml import __version__, cluster, course, datasets, doctor, lab, scale, submissions  # noqa: E402
+from scalingml.command import command  # noqa: E402
 from scalingml.errors import ScalingmlError  # noqa: E402
 from scalingml.grading import sandbox  # noqa: E402
 
@@ -43,7 +42,7 @@ def _lab(args: argparse.Namespace) -> int:
         print("Running as root (a container?): passing --allow-root to JupyterLab.", flush=True)
         command.append("--allow-root")
     print(f"Starting JupyterLab on {root} (scale profile: {scale.active_name()})", flush=True)
-    return subprocess.call(command, cwd=root)
+    return lab.run(command, root)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -59,13 +58,19 @@ def _start(args: argparse.Namespace) -> int:
     notebook, copied = workspace.start(args.assignment, root)
     where = notebook.relative_to(root)
     print(
-        f"Copied the exercise to {where}: work there; `scalingml release` never touches it."
+        f"Copied the exercise to {where}: work there; `{command('release')}` never touches it."
         if copied
         else f"{where} is already there (your work is kept){'' if args.no_lab else ': opening it'}.",
         flush=True,
     )
     if args.no_lab:
-        print(f"Check it with: scalingml check {where}")
+        print(f"Check it with: {command('check', where.as_posix())}")
+        return 0
+    server = lab.running_server(root)
+    if server is not None:  # one JupyterLab per course: open the notebook in the one already running
+        url = lab.notebook_url(server, where)
+        print(f"JupyterLab is already running on this course (pid {server.get('pid')}): open {url}", flush=True)
+        lab.open_in_browser(url, args.jupyter_args)
         return 0
     args.jupyter_args = [*args.jupyter_args, f"--LabApp.default_url=/lab/tree/{where.as_posix()}"]
     return _lab(args)
@@ -90,13 +95,15 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from scalingml import check
+    from scalingml import check, hints
 
+    if args.hint is not None:
+        hints.pick([""], args.hint)  # a level below 1 is refused before the notebook runs
     report = check.check_notebook(args.notebook, _limits(args))
     print(check.format_report(report))
-    if args.hint and not report.passed:
+    if args.hint is not None and not report.passed:
         print()
-        print(check.format_hints(report, Path(args.notebook).parent, level=args.hint))
+        print(check.format_hints(report, level=args.hint))
     return 0 if report.passed else 1
 
 
@@ -212,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         const=1,
         type=int,
         metavar="LEVEL",
-        help="also print a hint for each failing question (level 1: a nudge; --hint 2: a near-solution)",
+        help="also print a hint for each failing question: level 1 (the default) a nudge, the last level (2 or 3, "
+        "the hint says) a near-solution; past a question's last level you get the last",
     )
     _add_limits(p)
     p.set_defaults(handler=_check)

@@ -1,14 +1,15 @@
-"""Tiered hints for the graded questions: a nudge first, then a near-solution; never the solution.
+"""Tiered hints for the graded questions: a nudge first, a near-solution last; never the solution.
 
-Each assignment keeps its hints in ``solutions/NAME/hints.json`` (``{"q1_tests": ["nudge",
-"near-solution"], ...}``, keyed by the graded test cell); the release copies the file beside the
-exercise, so a learner's notebook finds it in its own folder::
+Each assignment keeps its hints in ``solutions/NAME/hints.json`` (``{"q1_tests": ["nudge", ...,
+"near-solution"], ...}``, keyed by the graded test cell, 2 or 3 levels a question); the release copies
+the file beside the exercise, so a learner's notebook finds it in its own folder::
 
     from scalingml.hints import hint
-    hint("q2")            # the nudge for question 2
-    hint("q2", level=2)   # the near-solution
+    hint("q2")            # level 1, the nudge for question 2; it says how many levels there are
+    hint("q2", level=2)   # the next level; the last one is a near-solution
 
-``scalingml check NOTEBOOK --hint`` prints them for the questions that fail.
+``scalingml check NOTEBOOK --hint [LEVEL]`` prints them for the questions that fail. One rule for both
+(:func:`pick`): levels start at 1; asking past a question's last level shows the last, saying so.
 
 >>> import json
 >>> from scalingml.scratch import scratch_dir
@@ -27,6 +28,8 @@ from pathlib import Path
 from scalingml.errors import ScalingmlError
 
 HINTS_FILE = "hints.json"
+#: How many levels a question's hints have: a nudge, perhaps a step, a near-solution (tests/test_hints.py checks).
+LEVELS = (2, 3)
 
 
 class HintError(ScalingmlError, LookupError):
@@ -55,25 +58,49 @@ def question_id(question: str) -> str:
     return text if text.endswith("_tests") else f"{text}_tests"
 
 
-def hint_text(question: str, level: int = 1, folder: str | os.PathLike | None = None) -> str:
-    """The hint at ``level`` (1 = a nudge, 2 = a near-solution) for ``question``."""
+def pick(levels: list[str], level: int | str) -> tuple[int, str]:
+    """The level shown for a request, and a note when it is not the one asked for (the rule of every hint).
+
+    >>> pick(["nudge", "near-solution"], 2), pick(["nudge", "near-solution"], 9)
+    ((2, ''), (2, 'there is no level 9: this is the last'))
+    """
+    try:
+        asked = int(level)
+    except (TypeError, ValueError):
+        raise HintError(f"A hint level is a whole number from 1 (a nudge), not {level!r}.") from None
+    if asked < 1:
+        raise HintError(f"Hint levels start at 1 (a nudge), not {asked}; the last level is a near-solution.")
+    if asked > len(levels):
+        return len(levels), f"there is no level {asked}: this is the last"
+    return asked, ""
+
+
+def _levels(question: str, folder: str | os.PathLike | None) -> list[str]:
     hints = load_hints(folder)
     key = question_id(question)
     if key not in hints:
         known = ", ".join(k.removesuffix("_tests") for k in hints)
         raise HintError(f"No hints for {question!r}; this assignment has hints for: {known}.")
-    levels = hints[key]
-    if not 1 <= int(level) <= len(levels):
-        raise HintError(f"{key.removesuffix('_tests')} has hint levels 1 to {len(levels)}, not {level}.")
-    return levels[int(level) - 1]
+    return hints[key]
+
+
+def hint_text(question: str, level: int = 1, folder: str | os.PathLike | None = None) -> str:
+    """The hint at ``level`` (1 = a nudge, the last = a near-solution; past the last, the last) for ``question``."""
+    levels = _levels(question, folder)
+    return levels[pick(levels, level)[0] - 1]
 
 
 def hint(question: str, level: int = 1, folder: str | os.PathLike | None = None) -> None:
-    """Show the hint in the notebook (Markdown), or print it elsewhere; says whether a next level exists."""
-    text = hint_text(question, level, folder)
-    levels = len(load_hints(folder)[question_id(question)])
-    more = f"\n\n*(More: `hint({question!r}, level={level + 1})`.)*" if level < levels else ""
-    message = f"**Hint {level}/{levels} for {question_id(question).removesuffix('_tests')}:** {text}{more}"
+    """Show the hint in the notebook (Markdown), or print it elsewhere; says how many levels there are."""
+    levels = _levels(question, folder)
+    shown, note = pick(levels, level)
+    name = question_id(question).removesuffix("_tests")
+    more = (
+        f"\n\n*(More: `hint({question!r}, level={shown + 1})`.)*"
+        if shown < len(levels)
+        else f"\n\n*({note[0].upper() + note[1:] if note else 'This is the last level'}.)*"
+    )
+    message = f"**Hint {shown}/{len(levels)} for {name}:** {levels[shown - 1]}{more}"
     try:
         from IPython import get_ipython
         from IPython.display import Markdown, display

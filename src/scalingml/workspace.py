@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from scalingml import cells, course
+from scalingml.command import command
 from scalingml.errors import ScalingmlError
 
 #: Where ``scalingml start`` puts a learner's copy (git-ignored; nothing regenerates it).
@@ -90,8 +91,8 @@ def refusal(at_risk: dict[Path, list[str]], root: Path) -> LearnerWorkError:
     lines = [f"  {path.relative_to(root)}: {'; '.join(changes[:3])}" for path, changes in at_risk.items()]
     return LearnerWorkError(
         "Not releasing: it would overwrite work in\n" + "\n".join(lines) + "\n"
-        f"Keep that work first (e.g. `scalingml start NAME` works in {WORK_DIR}/, or copy the notebook elsewhere), "
-        "or run `scalingml release --force` to overwrite it."
+        f"Keep that work first (e.g. `{command('start', 'NAME')}` works in {WORK_DIR}/, or copy the notebook "
+        f"elsewhere), or run `{command('release', '--force')}` to overwrite it."
     )
 
 
@@ -114,6 +115,6 @@ def start(name: str, course_root: Path | None = None) -> tuple[Path, bool]:
         return notebook, False
     source = course_root / course.RELEASE_DIR / name
     if not source.is_dir():
-        raise course.UnknownAssignmentError(f"{name} has not been released: run `scalingml release {name}` first")
+        raise course.UnknownAssignmentError(f"{name} has not been released: run `{command('release', name)}` first")
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return notebook, True

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scalingml.command import command
 from scalingml.datasets.commits import make_commit_log
 from scalingml.datasets.errors import DatasetNotFoundError
 from scalingml.datasets.generators import make_customers, make_transactions
@@ -95,7 +96,7 @@ def path(name: str) -> Path:
     if not file.is_file():
         raise DatasetNotFoundError(
             f"The dataset {name!r} should be at {file} but is missing. "
-            f"Restore it with `git checkout -- datasets/{dataset.filename}` or `scalingml datasets --rebuild`."
+            f"Restore it with `git checkout -- datasets/{dataset.filename}` or `{command('datasets', '--rebuild')}`."
         )
     return file
 

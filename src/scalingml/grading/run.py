@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import course, submissions
+from scalingml import assignment_id, course, submissions
 from scalingml.grading import execution, nbgrader_steps, sandbox
 from scalingml.grading.pool import Pool, execute_job
 from scalingml.grading.report import GradingReport, build_report
@@ -138,6 +138,9 @@ class GradingRun:
             keep = self.rejected_dir / outcome.student / self.assignment / name
             keep.parent.mkdir(parents=True, exist_ok=True)
             keep.write_bytes(bytes(content))
+            return None
+        if wrong := assignment_id.wrong_assignment(notebook, self.assignment, self.course_root):
+            outcome.worsen(REJECTED, f"{name}: {wrong}")
             return None
         notebook_id = name[: -len(".ipynb")]
         try:
