@@ -192,12 +192,15 @@ def grade(
 
     ``students`` (ids or shell-style patterns such as ``"a*"``) grades only those, leaving
     everyone else's files and gradebook rows as they are. ``scratch_dir`` is where the run
-    keeps its temporary files (default: a new temp folder); it is removed afterwards.
+    keeps its temporary files: a new folder is made inside it (default: in the system's temp folder) and
+    removed afterwards; nothing else in ``scratch_dir`` is touched.
     """
     start = time.monotonic()
     course_root = Path(course_root or course.root()).resolve()
     course.require_assignments([assignment], course_root)
-    workdir = Path(scratch_dir or tempfile.mkdtemp(prefix="scalingml-grading-"))
+    if scratch_dir is not None:
+        Path(scratch_dir).mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="scalingml-grading-", dir=scratch_dir))
     (workdir / "jobs").mkdir(parents=True, exist_ok=True)
     settings = nbgrader_steps.settings(db_url, workdir / "executed", show_hidden_tests)
     api = course.nbgrader_api(course_root, **settings)
