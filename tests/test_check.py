@@ -172,3 +172,15 @@ def test_visible_tests_catch_the_mistakes_their_hints_name(name, case, tmp_path)
         assert not table.loc[question, "passed"], f"{case.name}: the visible tests of {question} pass it"
     for question in case.keeps:
         assert table.loc[question, "passed"], f"{case.name}: {question} failed: {table.loc[question, 'reason']}"
+
+
+def test_a_warning_in_a_passed_test_passes_and_is_shown(tmp_path):
+    """What grading does with a test cell's stderr, check does too: the test passes and the note says why."""
+    warns = (
+        "import warnings\n\ndef scaling_exponent(n1, t1, n2, t2):\n    warnings.warn('computing an exponent')\n"
+        "    return math.log(t2 / t1) / math.log(n2 / n1)"
+    )
+    notebook = with_answer(RELEASE, {"q2_answer": warns}, tmp_path / "submission" / "00_welcome.ipynb")
+    report = check.check_notebook(notebook, FAST)
+    assert results(report).loc["q2_tests", "passed"], check.format_report(report)
+    assert any("q2_tests: UserWarning: computing an exponent" in note for note in report.notes), report.notes

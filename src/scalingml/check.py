@@ -204,6 +204,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
     ] + [f"{cells.label(notebook, index)} ran past {limit} and was interrupted" for index in result.timed_out]
     notes += [f"{cells.label(notebook, i)} printed too much: its output was truncated" for i in result.truncated]
     notes += [f"{suspicion}: the grader would flag this submission" for suspicion in result.suspicions()]
+    notes += [f"{warning} (written to stderr: shown, not counted against you)" for warning in result.warnings]
     return CheckReport(
         pd.DataFrame(rows, columns=RESULT_COLUMNS),
         result.isolation,

@@ -98,7 +98,7 @@ def _check(args: argparse.Namespace) -> int:
     from scalingml import check, hints
 
     if args.hint is not None:
-        hints.pick([""], args.hint)  # a level below 1 is refused before the notebook runs
+        hints.level_number(args.hint)  # a level below 1 is refused before the notebook runs
     report = check.check_notebook(args.notebook, _limits(args))
     print(check.format_report(report))
     if args.hint is not None and not report.passed:

@@ -58,11 +58,11 @@ def question_id(question: str) -> str:
     return text if text.endswith("_tests") else f"{text}_tests"
 
 
-def pick(levels: list[str], level: int | str) -> tuple[int, str]:
-    """The level shown for a request, and a note when it is not the one asked for (the rule of every hint).
+def level_number(level: int | str) -> int:
+    """``level`` as a hint level (a whole number from 1), or a :class:`HintError` saying what levels are.
 
-    >>> pick(["nudge", "near-solution"], 2), pick(["nudge", "near-solution"], 9)
-    ((2, ''), (2, 'there is no level 9: this is the last'))
+    >>> level_number("2")
+    2
     """
     try:
         asked = int(level)
@@ -70,6 +70,16 @@ def pick(levels: list[str], level: int | str) -> tuple[int, str]:
         raise HintError(f"A hint level is a whole number from 1 (a nudge), not {level!r}.") from None
     if asked < 1:
         raise HintError(f"Hint levels start at 1 (a nudge), not {asked}; the last level is a near-solution.")
+    return asked
+
+
+def pick(levels: list[str], level: int | str) -> tuple[int, str]:
+    """The level shown for a request, and a note when it is not the one asked for (the rule of every hint).
+
+    >>> pick(["nudge", "near-solution"], 2), pick(["nudge", "near-solution"], 9)
+    ((2, ''), (2, 'there is no level 9: this is the last'))
+    """
+    asked = level_number(level)
     if asked > len(levels):
         return len(levels), f"there is no level {asked}: this is the last"
     return asked, ""

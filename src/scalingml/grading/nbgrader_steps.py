@@ -17,7 +17,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Unicode
 
 from scalingml.grading import execution, feedback
-from scalingml.grading.status import FAILED, FLAGGED, GRADED, STOPPED, GradingError, Outcome
+from scalingml.grading.status import FAILED, FLAGGED, STOPPED, GradingError, Outcome
 
 SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade", "autograded"]
 
@@ -153,7 +153,7 @@ def record(
         for suspicion in result.suspicions():
             outcome.worsen(FLAGGED, f"{name}: {suspicion}")
         if result.warnings:  # recorded with the submission; they cost no points and change no status
-            outcome.worsen(GRADED, f"{name}: warnings, not counted: {' | '.join(result.warnings[:5])}")
+            outcome.note(f"{name}: warnings, not counted: {' | '.join(result.warnings[:5])}")
         executed = nbformat.reads(result.notebook, as_version=4)
         sanitized = nbformat.reads(sanitized_notebooks[name], as_version=4)
         if [c.source for c in executed.cells] != [c.source for c in sanitized.cells]:

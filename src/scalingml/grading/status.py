@@ -49,3 +49,7 @@ class Outcome:
         if status.rank > self.status.rank:
             self.status = status
         self.reasons.append(reason)
+
+    def note(self, reason: str) -> None:
+        """Record ``reason`` without changing the status (a warning that costs nothing)."""
+        self.reasons.append(reason)
