@@ -72,9 +72,6 @@ def _error(cell) -> str | None:
     return f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")[:200]
 
 
-HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
-
-
 def released_version(path: Path, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
     """The release this notebook was started from, in the course's ``exercises/``: the one sharing the most
     read-only cells (question texts, setup) with it, whatever the file is called; None when none does."""
@@ -113,9 +110,11 @@ def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNod
             mine = nbformat.v4.new_code_cell(reference.source, metadata=reference.metadata)
             notebook.cells.insert(position, mine)
             notes.append(f"{grade_id} was deleted: the release's tests ran in its place (as when graded)")
-        elif mine.source.split(HIDDEN_TESTS)[0].rstrip() != reference.source.rstrip() or cells.nbgrader_metadata(
-            mine
-        ).get("points") != cells.nbgrader_metadata(reference).get("points"):
+        elif mine.source.split(cells.BEGIN_HIDDEN_TESTS)[
+            0
+        ].rstrip() != reference.source.rstrip() or cells.nbgrader_metadata(mine).get(
+            "points"
+        ) != cells.nbgrader_metadata(reference).get("points"):
             mine.source, mine.metadata = reference.source, reference.metadata
             notes.append(f"{grade_id} was edited: the release's tests ran instead (as when graded)")
         previous = mine
