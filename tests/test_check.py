@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from scalingml import check, submissions
+from scalingml import cells, check, submissions
 from scalingml.grading import sandbox
 from tests.notebook_tools import REPO, with_answer
 from tests.wrong_answers import WRONG_ANSWERS
@@ -165,7 +165,7 @@ def test_visible_tests_catch_the_mistakes_their_hints_name(name, case, tmp_path)
     notebook = with_answer(REPO / "solutions" / name / f"{name}.ipynb", case.answers, tmp_path / name / f"{name}.ipynb")
     visible_only = nbformat.read(notebook, as_version=4)
     for cell in visible_only.cells:
-        cell.source = cell.source.split(check.HIDDEN_TESTS)[0].rstrip()
+        cell.source = cell.source.split(cells.BEGIN_HIDDEN_TESTS)[0].rstrip()
     nbformat.write(visible_only, notebook)
     table = results(check.check_notebook(notebook, sandbox.Limits()))
     for question in case.loses:

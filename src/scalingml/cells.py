@@ -17,6 +17,12 @@ from __future__ import annotations
 
 import re
 
+#: nbgrader's markers in a source notebook (``solutions/``) around a model answer and a block of hidden tests.
+#: The release removes both; the learner distribution refuses a notebook holding any (the only place they are spelt).
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
+
 
 def nbgrader_metadata(cell) -> dict:
     """The cell's ``nbgrader`` metadata (empty for a cell nbgrader does not manage)."""

@@ -76,9 +76,6 @@ def _error(cell) -> str | None:
     return f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")[:200]
 
 
-HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
-
-
 def released_version(path: Path, notebook: nbformat.NotebookNode) -> tuple[str | None, Path | None]:
     """The assignment ``notebook`` belongs to, from its own read-only cells (whatever its file or folder is
     called), and the course's release of it in ``exercises/`` (None where the course has not released it)."""
@@ -121,9 +118,11 @@ def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNod
             mine = nbformat.v4.new_code_cell(reference.source, metadata=reference.metadata)
             notebook.cells.insert(position, mine)
             notes.append(f"{grade_id} was deleted: the release's tests ran in its place (as when graded)")
-        elif mine.source.split(HIDDEN_TESTS)[0].rstrip() != reference.source.rstrip() or cells.nbgrader_metadata(
-            mine
-        ).get("points") != cells.nbgrader_metadata(reference).get("points"):
+        elif mine.source.split(cells.BEGIN_HIDDEN_TESTS)[
+            0
+        ].rstrip() != reference.source.rstrip() or cells.nbgrader_metadata(mine).get(
+            "points"
+        ) != cells.nbgrader_metadata(reference).get("points"):
             mine.source, mine.metadata = reference.source, reference.metadata
             notes.append(f"{grade_id} was edited: the release's tests ran instead (as when graded)")
         previous = mine

@@ -1,5 +1,5 @@
-"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``feedback``, ``profiles``,
-``datasets``.
+"""The ``scalingml`` command: ``doctor``, ``lab``, ``release``, ``check``, ``grade``, ``feedback``, ``dist``,
+``solution``, ``profiles``, ``datasets``.
 
 Every failure a learner or instructor can cause (an unknown profile, an unreachable
 scheduler, a missing course folder) ends with a one-line message and exit code 2,
@@ -74,6 +74,30 @@ def _start(args: argparse.Namespace) -> int:
         return 0
     args.jupyter_args = [*args.jupyter_args, f"--LabApp.default_url=/lab/tree/{where.as_posix()}"]
     return _lab(args)
+
+
+def _dist(args: argparse.Namespace) -> int:
+    from scalingml import distribution
+
+    tree = distribution.build_learner_distribution(args.target, force=args.force)
+    print(distribution.usage(tree))
+    if args.zip:
+        print(f"Zipped it to {distribution.write_zip(tree, args.zip)}")
+    if args.git_branch:
+        commit, new = distribution.publish_branch(tree, args.git_branch, course.root())
+        print(
+            f"Committed it as {commit[:12]} on branch {args.git_branch}: push it (git push origin {args.git_branch})"
+            if new
+            else f"Branch {args.git_branch} already holds it ({commit[:12]}): nothing to commit"
+        )
+    return 0
+
+
+def _solution(args: argparse.Namespace) -> int:
+    from scalingml import answers
+
+    print(answers.model_answer(args.assignment, args.question))
+    return 0
 
 
 def _profiles(args: argparse.Namespace) -> int:
@@ -273,6 +297,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-hidden-tests", action="store_true", help="keep hidden tests in the feedback")
     p.add_argument("--report-dir", help="where the CSV reports go (default: grading/reports/ASSIGNMENT)")
     p.set_defaults(handler=_feedback)
+
+    p = commands.add_parser(
+        "dist",
+        help="build the learner distribution (lessons, exercises, hints, data, package; no solutions, no hidden tests)",
+        description="Write the learner distribution for a graded class into TARGET (new or empty): what a learner "
+        "installs with `pip install TARGET` and runs `scalingml lab` in. Deterministic: the same course gives the "
+        "same bytes.",
+    )
+    p.add_argument("target", help="a new or empty folder, e.g. dist/learner (git-ignored)")
+    p.add_argument("--force", action="store_true", help="replace a learner distribution built in TARGET before")
+    p.add_argument("--zip", metavar="FILE", help="also write it as a zip (sorted entries, fixed timestamps)")
+    p.add_argument(
+        "--git-branch",
+        metavar="BRANCH",
+        help="also commit it as the whole of BRANCH (e.g. learner) of this repository, for Binder; "
+        "no new commit when nothing changed",
+    )
+    p.set_defaults(handler=_dist)
+
+    p = commands.add_parser(
+        "solution",
+        help="self-study: print a question's model answer (only in a clone of the course repository)",
+    )
+    p.add_argument("assignment", help="the assignment's number or name, e.g. 02")
+    p.add_argument("question", help="the question, e.g. q3")
+    p.set_defaults(handler=_solution)
 
     p = commands.add_parser("profiles", help="list the scale profiles (* marks the active one)")
     p.set_defaults(handler=_profiles)

@@ -1,8 +1,10 @@
 """Where the course lives on disk, and releasing exercises from solutions with nbgrader.
 
 The course root is the folder holding ``nbgrader_config.py``, ``course/`` and
-``solutions/``: the current directory if it is one, else the source checkout the
-package was installed from (``pip install -e .``).
+``solutions/`` (an instructor's checkout), or a learner distribution (built by
+``scalingml dist``: ``course/``, ``exercises/`` and the marker file
+:data:`LEARNER_MARKER`, no ``solutions/``): the current directory or one of its parents
+if it is one, else the source checkout the package was installed from (``pip install -e .``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ SOURCE_DIR = "solutions"
 RELEASE_DIR = "exercises"
 LESSONS_DIR = "course"
 GRADING_DIR = "grading"
+#: The file at the root of a learner distribution (``scalingml dist``): no solutions, no hidden tests.
+LEARNER_MARKER = "scalingml-learner.json"
 
 
 class CourseNotFoundError(ScalingmlError, FileNotFoundError):
@@ -36,8 +40,31 @@ class UnknownAssignmentError(ScalingmlError, ValueError):
     """An assignment name that is not a folder of ``solutions/``; the message lists the known ones."""
 
 
+class LearnerDistributionError(ScalingmlError, FileNotFoundError):
+    """An instructor's command (release, grade, a model answer) run in a learner distribution: it has no solutions."""
+
+
+def is_learner_distribution(folder: Path) -> bool:
+    """True for a tree built by ``scalingml dist``: lessons and exercises, no solutions or hidden tests."""
+    return (folder / LEARNER_MARKER).is_file() and (folder / LESSONS_DIR).is_dir()
+
+
 def is_course_root(folder: Path) -> bool:
-    return (folder / "nbgrader_config.py").is_file() and (folder / SOURCE_DIR).is_dir()
+    """An instructor's checkout (``nbgrader_config.py`` and ``solutions/``) or a learner distribution."""
+    return is_learner_distribution(folder) or (
+        (folder / "nbgrader_config.py").is_file() and (folder / SOURCE_DIR).is_dir()
+    )
+
+
+def require_instructor_checkout(
+    course_root: Path, action: str, instead: str = "do that in the instructor's clone of the course repository"
+) -> None:
+    """Raise :class:`LearnerDistributionError` in a learner distribution: it cannot ``action``; ``instead``: the way."""
+    if is_learner_distribution(course_root):
+        raise LearnerDistributionError(
+            f"This is the learner distribution of the course ({course_root}), without solutions or hidden tests: "
+            f"it cannot {action}; {instead}."
+        )
 
 
 def root(start: str | os.PathLike | None = None) -> Path:
@@ -51,18 +78,25 @@ def root(start: str | os.PathLike | None = None) -> Path:
         return checkout
     raise CourseNotFoundError(
         f"No scalingml course found at {here} or above it (a folder with nbgrader_config.py and {SOURCE_DIR}/). "
-        "Run this from a clone of the course repository."
+        "Run this from a clone of the course repository or from a learner distribution (`scalingml dist`)."
     )
 
 
 def assignments(course_root: Path | None = None) -> list[str]:
-    """Assignment names (folders of ``solutions/``), sorted."""
-    source = (course_root or root()) / SOURCE_DIR
+    """Assignment names (folders of ``solutions/``; of ``exercises/`` in a learner distribution), sorted."""
+    course_root = course_root or root()
+    source = course_root / (RELEASE_DIR if is_learner_distribution(course_root) else SOURCE_DIR)
     return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def require_assignments(names: list[str], course_root: Path | None = None) -> list[str]:
-    """Return ``names`` if each is an assignment of the course, else raise :class:`UnknownAssignmentError`."""
+    """Return ``names`` if each is a source assignment of the course, else raise :class:`UnknownAssignmentError`.
+
+    Source assignments exist only in an instructor's checkout: in a learner distribution this raises
+    :class:`LearnerDistributionError` (release and grade start here).
+    """
+    course_root = course_root or root()
+    require_instructor_checkout(course_root, "release or grade assignments")
     known = assignments(course_root)
     unknown = sorted(set(names) - set(known))
     if unknown:
