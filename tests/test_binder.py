@@ -82,9 +82,15 @@ def test_binder_scripts_are_executable():
         assert (BINDER / script).stat().st_mode & 0o111, f"binder/{script} must be executable"
 
 
-def test_readme_badge_opens_the_welcome_lesson_in_jupyterlab():
+def test_readme_links_self_study_to_the_repository_and_a_graded_class_to_the_learner_branch():
+    """Two Binder links, each opening the welcome lesson: HEAD (model answers) and the branch scalingml dist writes."""
     readme = (REPO / "README.md").read_text()
-    assert "mybinder.org/v2/gh/" in readme and "urlpath=lab/tree/course/00_welcome.ipynb" in readme
+    links = dict(re.findall(r"\[!\[Binder: ([\w -]+)\]\([^)]*\)\]\((https://mybinder\.org/v2/gh/[^)]+)\)", readme))
+    assert set(links) == {"self-study", "graded class"}, links
+    assert links["self-study"].split("/")[7].startswith("HEAD?")
+    assert links["graded class"].split("/")[7].startswith("learner?")
+    assert all(link.endswith("?urlpath=lab/tree/course/00_welcome.ipynb") for link in links.values())
+    assert "--git-branch learner" in readme and "git push origin learner" in readme
 
 
 def test_wheel_ships_the_datasets(tmp_path):
