@@ -316,7 +316,8 @@ def test_the_binder_branch_holds_exactly_the_distribution_and_repeats(built, tmp
 
 def test_in_the_distribution_lab_opens_the_welcome_lesson_and_start_copies(fresh, monkeypatch, capsys):
     launched = {}
-    monkeypatch.setattr(cli.subprocess, "call", lambda command, cwd: launched.update(command=command, cwd=cwd) or 0)
+    monkeypatch.setattr(cli.lab, "run", lambda command, cwd: launched.update(command=command, cwd=cwd) or 0)
+    monkeypatch.setattr(cli.lab, "running_server", lambda root: None)
     monkeypatch.chdir(fresh / "course")
     assert cli.main(["lab", "--no-browser"]) == 0
     assert launched["cwd"] == fresh and f"--ServerApp.root_dir={fresh}" in launched["command"]
