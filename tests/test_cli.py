@@ -151,3 +151,15 @@ def test_every_subcommand_prints_its_help(capsys):
             cli.main([name, "--help"])
         assert exited.value.code == 0, name
         assert "usage: scalingml" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["grade", "--help"], ["profiles"]])
+def test_help_and_light_commands_do_not_import_pandas_or_dask(argv):
+    """Those take a second to load; a command that never touches a frame or a cluster does not wait for them."""
+    probe = (
+        "import sys\nfrom scalingml import cli\ntry:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'dask', 'distributed', 'sklearn') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import scalingml
 from scalingml import cells, cli, course, distribution, hints, workspace
 from tests.notebook_tools import REPO, assignment_names, grader, read
 
@@ -189,7 +190,7 @@ def test_the_distribution_holds_what_a_learner_needs_and_no_source(built):
     assert (built / "datasets" / "churn.csv").is_file() and (built / "src" / "scalingml" / "cli.py").is_file()
     assert not list(built.rglob("__pycache__")) and not list(built.rglob(".ipynb_checkpoints"))
     marker = json.loads((built / course.LEARNER_MARKER).read_text())
-    assert marker["course"] == "scalingml" and marker["version"] == "0.1.0"
+    assert marker["course"] == "scalingml" and marker["version"] == scalingml.__version__
     assert "no model answers and no hidden tests" in (built / "README.md").read_text()
 
 

@@ -17,7 +17,7 @@ from scalingml._imports import skip_slow_optional_imports
 
 skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
 
-from scalingml import __version__, cluster, course, datasets, doctor, lab, scale, submissions  # noqa: E402
+from scalingml import __version__, course, doctor, lab, scale, submissions  # noqa: E402
 from scalingml.command import command  # noqa: E402
 from scalingml.errors import ScalingmlError  # noqa: E402
 from scalingml.grading import sandbox  # noqa: E402
@@ -109,6 +109,8 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _datasets(args: argparse.Namespace) -> int:
+    from scalingml import datasets  # pandas: imported by the commands that need it, not by --help
+
     if args.rebuild:
         for path in datasets.rebuild():
             print(f"rebuilt {path}")
@@ -137,7 +139,7 @@ def _limits(args: argparse.Namespace) -> sandbox.Limits:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from scalingml import grading
+    from scalingml import cluster, grading
 
     address = args.dask or cluster.scheduler_address()
     if address and not args.dask:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import sysconfig
@@ -80,6 +81,16 @@ def root(start: str | os.PathLike | None = None) -> Path:
         f"No scalingml course found at {here} or above it (a folder with nbgrader_config.py and {SOURCE_DIR}/). "
         "Run this from a clone of the course repository or from a learner distribution (`scalingml dist`)."
     )
+
+
+def version(course_root: Path | None = None) -> str:
+    """The course's version, read where it is written once: ``__version__`` in its ``src/scalingml/__init__.py``
+    (hatchling reads the same line for the package's metadata)."""
+    init = (course_root or root()) / "src" / "scalingml" / "__init__.py"
+    found = re.search(r'^__version__ = "([^"]+)"$', init.read_text(encoding="utf-8"), re.M)
+    if found is None:
+        raise CourseNotFoundError(f"{init} has no __version__ line: restore it from the course repository")
+    return found.group(1)
 
 
 def assignments(course_root: Path | None = None) -> list[str]:

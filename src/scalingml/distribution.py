@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -175,7 +174,7 @@ def _git(course_root: Path, *args: str) -> str | None:
 
 def _marker(course_root: Path) -> dict:
     """What the marker file says: the course, its version, and the commit it was built from (if git knows it)."""
-    version = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    version = course.version(course_root)
     marker = {
         "course": "scalingml",
         "version": version,

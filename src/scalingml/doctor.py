@@ -12,11 +12,13 @@ import importlib.metadata
 import os
 import platform
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from scalingml import cluster, scale
+from scalingml import scale
 from scalingml.grading import sandbox
+
+if TYPE_CHECKING:  # pandas and dask load in a second: `scalingml --help` needs neither
+    import pandas as pd
 
 #: Seconds ``scalingml doctor`` waits for a remote scheduler: enough for a healthy one on a LAN.
 PROBE_TIMEOUT = 5.0
@@ -85,6 +87,8 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
         rows.append(Check("scale profile", str(exc), ok=False))
         return rows
     rows.append(Check("scale profile", f"{profile.name} ({profile.description}); from {scale.active_source()}"))
+    from scalingml import cluster
+
     how = cluster.plan(profile)
     rows.append(Check("cluster", how.describe()))
     if how.address and probe_cluster:
@@ -95,6 +99,8 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
 
 def report(**kwargs) -> pd.DataFrame:
     """The checks as a frame (for the welcome notebook)."""
+    import pandas as pd
+
     return pd.DataFrame([vars(c) for c in checks(**kwargs)])
 
 
