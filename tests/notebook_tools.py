@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from scalingml import cells, course
+from scalingml import cells, course, releasing
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = ("course", "solutions", "exercises")
@@ -104,4 +104,4 @@ def scratch_copy(names: list[str], workdir: Path, course_root: Path | None = Non
     """
     course_root = course_root or course.root()
     course.require_assignments(names, course_root)
-    return course.copy_sources(names, workdir, course_root)
+    return releasing.copy_sources(names, workdir, course_root)

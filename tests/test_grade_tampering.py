@@ -10,7 +10,7 @@ test_grading.py with the same guard in place.
 import nbformat
 import pytest
 
-from scalingml import course, grading
+from scalingml import grading, releasing
 from tests.notebook_tools import REPO
 
 NAME = "99_guard"
@@ -78,7 +78,7 @@ def notebook(answers: dict[str, str] | None = None, attack: str = "") -> nbforma
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tampering")
     root = tmp / "course"
-    course.copy_sources([], root, REPO)
+    releasing.copy_sources([], root, REPO)
     (root / "solutions" / NAME).mkdir(parents=True)
     nbformat.write(notebook(), root / "solutions" / NAME / f"{NAME}.ipynb")
     students = {"good": notebook(), "wrong": notebook(WRONG)}

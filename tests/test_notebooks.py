@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from scalingml import course
+from scalingml import releasing
 from tests.notebook_tools import (
     FOLDERS,
     REPO,
@@ -79,7 +79,7 @@ def test_exercises_are_exactly_what_nbgrader_generates_now(tmp_path):
     shutil.copytree(
         REPO / "solutions", tmp_path / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     )
-    course.release(course_root=tmp_path, force=True)  # a fresh scratch course: nothing to protect
+    releasing.release(course_root=tmp_path, force=True)  # a fresh scratch course: nothing to protect
     comparison = filecmp.dircmp(REPO / "exercises", tmp_path / "exercises", ignore=[".ipynb_checkpoints"])
     stale = []
 

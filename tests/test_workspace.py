@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from scalingml import cli, course, workspace
+from scalingml import cli, course, releasing, workspace
 from tests.notebook_tools import REPO, grader, scratch_copy
 
 NAME = "00_welcome"
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow  # each test runs nbgrader's generate_assignment
 def released(tmp_path):
     """A scratch course (no git) with its exercises released."""
     root = scratch_copy([NAME], tmp_path / "course", REPO)
-    course.release([NAME], course_root=root, force=True)
+    releasing.release([NAME], course_root=root, force=True)
     return root, root / "exercises" / NAME / f"{NAME}.ipynb"
 
 
@@ -30,7 +30,7 @@ def test_release_refuses_to_overwrite_an_answered_exercise_and_writes_nothing(re
     answer(exercise)
     before = exercise.read_bytes()
     with pytest.raises(workspace.LearnerWorkError, match=r"(?s)differs from the released stub.*--force"):
-        course.release([NAME], course_root=root)
+        releasing.release([NAME], course_root=root)
     assert exercise.read_bytes() == before
     monkeypatch.chdir(root)
     assert cli.main(["release", NAME]) == 2
@@ -45,7 +45,7 @@ def test_release_goes_ahead_when_only_the_instructors_cells_changed(released):
     notebook = nbformat.read(source, as_version=4)
     notebook.cells[0].source += "\n\nA sentence the instructor added."
     nbformat.write(notebook, source)
-    course.release([NAME], course_root=root)
+    releasing.release([NAME], course_root=root)
     assert "A sentence the instructor added." in exercise.read_text()
 
 
@@ -68,7 +68,7 @@ def test_start_copies_once_and_keeps_the_learners_work(released):
     answer(notebook, "churn_rate = 0.5")
     again, copied_again = workspace.start(NAME, root)
     assert again == notebook and not copied_again and "churn_rate = 0.5" in notebook.read_text()
-    course.release([NAME], course_root=root)  # a release does not look at my-work/
+    releasing.release([NAME], course_root=root)  # a release does not look at my-work/
     assert "churn_rate = 0.5" in notebook.read_text()
 
 

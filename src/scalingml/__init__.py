@@ -12,7 +12,8 @@ Modules (``tests/test_package_docs.py`` checks that every module and subpackage 
     quickcheck    the ungraded quick checks closing each section of a lesson
     cluster       a Dask client: embedded LocalCluster or ``DASK_SCHEDULER_ADDRESS``
     doctor        the environment report behind ``scalingml doctor``
-    course        course paths and releasing exercises with nbgrader
+    course        where the course lives: its root, assignments, lessons, and nbgrader's API on it
+    releasing     ``scalingml release``: exercises regenerated from solutions, never over a learner's work
     workspace     ``scalingml start``: a learner's own copy in ``my-work/``, never overwritten
     lab           ``scalingml lab``: JupyterLab as a child process, and the one already running on the course
     command       how to spell the ``scalingml`` command in a message (``.venv/bin/scalingml`` off PATH)

@@ -46,7 +46,9 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    names = course.release(args.assignments or None, force=args.force)
+    from scalingml import releasing
+
+    names = releasing.release(args.assignments or None, force=args.force)
     print(f"Released to {course.RELEASE_DIR}/: {', '.join(names)}")
     return 0
 

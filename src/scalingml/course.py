@@ -1,10 +1,13 @@
-"""Where the course lives on disk, and releasing exercises from solutions with nbgrader.
+"""Where the course lives on disk, its assignments and lessons, and nbgrader's API on it.
 
 The course root is the folder holding ``nbgrader_config.py``, ``course/`` and
 ``solutions/`` (an instructor's checkout), or a learner distribution (built by
 ``scalingml dist``: ``course/``, ``exercises/`` and the marker file
 :data:`LEARNER_MARKER`, no ``solutions/``): the current directory or one of its parents
 if it is one, else the source checkout the package was installed from (``pip install -e .``).
+
+Releasing exercises from solutions is :mod:`scalingml.releasing` (it also asks :mod:`scalingml.workspace`,
+which needs this module: keeping the release out of here keeps the imports one-way).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import re
 import shutil
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,10 +33,6 @@ LEARNER_MARKER = "scalingml-learner.json"
 
 class CourseNotFoundError(ScalingmlError, FileNotFoundError):
     """No course checkout could be found."""
-
-
-class ReleaseError(ScalingmlError, RuntimeError):
-    """nbgrader could not generate a release from a source assignment; the message holds its log."""
 
 
 class UnknownAssignmentError(ScalingmlError, ValueError):
@@ -164,50 +162,3 @@ def nbgrader_api(course_root: Path, **config_overrides):
     config.merge(extra)
     with working_directory(course_root):
         return NbGraderAPI(config=config)
-
-
-def copy_sources(names: list[str], workdir: Path, course_root: Path) -> Path:
-    """A private course in ``workdir``: the nbgrader config and the named assignments' sources."""
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(course_root / "nbgrader_config.py", workdir / "nbgrader_config.py")
-    for name in names:
-        shutil.copytree(
-            course_root / SOURCE_DIR / name,
-            workdir / SOURCE_DIR / name,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-        )
-    return workdir
-
-
-def release(names: list[str] | None = None, course_root: Path | None = None, *, force: bool = False) -> list[str]:
-    """Regenerate ``exercises/NAME`` from ``solutions/NAME`` (all assignments by default).
-
-    nbgrader's output is byte-deterministic, so re-running on unchanged solutions
-    leaves git clean. Raises :class:`ReleaseError` with nbgrader's log if generation fails,
-    and :class:`scalingml.workspace.LearnerWorkError`, writing nothing, when it would
-    overwrite a notebook holding a learner's work (answers, outputs), unless ``force``.
-    """
-    from scalingml import workspace
-
-    course_root = course_root or root()
-    names = names or assignments(course_root)
-    require_assignments(names, course_root)
-    if not force:
-        with tempfile.TemporaryDirectory(prefix="scalingml-release-") as scratch:
-            fresh = copy_sources(names, Path(scratch), course_root)
-            _generate(nbgrader_api(fresh), names, fresh)
-            at_risk = workspace.notebooks_at_risk(course_root / RELEASE_DIR, fresh / RELEASE_DIR)
-        if at_risk:
-            raise workspace.refusal(at_risk, course_root)
-    _generate(nbgrader_api(course_root), names, course_root)
-    return names
-
-
-def _generate(api, names: list[str], course_root: Path) -> None:
-    with working_directory(course_root):
-        for name in names:
-            result = api.generate_assignment(name, force=True)
-            if not result["success"]:
-                raise ReleaseError(f"nbgrader could not generate {name}:\n{result.get('log')}")
