@@ -9,7 +9,7 @@ sqlite gradebook) stays under the git-ignored grading/ folder.
 import os
 
 from scalingml.grading.feedback import preprocessors as feedback_preprocessors
-from scalingml.grading.sandbox import CELL_TIMEOUT
+from scalingml.sandbox import CELL_TIMEOUT
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 

@@ -24,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scalingml import course, grading
-from scalingml.grading import sandbox
+from scalingml import course, grading, sandbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests/
 from tests.notebook_tools import scratch_copy  # noqa: E402

@@ -6,8 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from scalingml import cells, check, submissions
-from scalingml.grading import sandbox
+from scalingml import cells, check, sandbox, submissions
 from tests.notebook_tools import REPO, with_answer
 from tests.wrong_answers import WRONG_ANSWERS
 

@@ -6,8 +6,7 @@ import sys
 
 import pytest
 
-from scalingml import cli, course, doctor
-from scalingml.grading import sandbox
+from scalingml import cli, course, doctor, sandbox
 from tests.test_cluster import closed_loopback_port
 
 

@@ -18,8 +18,7 @@ import nbformat
 import psutil
 import pytest
 
-from scalingml import course, grading
-from scalingml.grading import sandbox
+from scalingml import course, grading, sandbox
 from tests.notebook_tools import REPO, scratch_copy, with_answer
 
 NAME = "00_welcome"

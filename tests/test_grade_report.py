@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scalingml.grading import report, sandbox
+from scalingml import sandbox
+from scalingml.grading import report
 
 
 def a_report(reasons, awaiting):

@@ -13,8 +13,8 @@ import nbformat
 import psutil
 import pytest
 
-from scalingml import cells, course
-from scalingml.grading import execution, protocol, runner, sandbox
+from scalingml import cells, course, sandbox
+from scalingml.sandbox import execution, protocol, runner
 
 
 def test_the_sandbox_environment_keeps_no_secret_and_forces_grading_settings(monkeypatch, tmp_path):
@@ -39,7 +39,7 @@ def test_a_runner_job_carries_its_limits_and_folders_unchanged(tmp_path):
 
 def test_limited_command_passes_every_limit_to_the_launcher():
     command = sandbox.limited_command(["python", "-c", "pass"], sandbox.Limits(memory_mb=512, processes=9, file_mb=2))
-    assert command[:3] == [sys.executable, "-m", "scalingml.grading._limited"]
+    assert command[:3] == [sys.executable, "-m", "scalingml.sandbox._limited"]
     assert command[command.index("--memory-mb") + 1] == "512" and command[command.index("--processes") + 1] == "9"
     assert command[command.index("--file-mb") + 1] == "2" and command[-3:] == ["python", "-c", "pass"]
 
@@ -155,7 +155,7 @@ def test_the_comparison_guard_keeps_python_semantics_for_trusted_operands():
     import numpy as np
     import pandas as pd
 
-    from scalingml.grading import kernel_guard
+    from scalingml.sandbox import kernel_guard
 
     compare = kernel_guard.compare
     frame = pd.DataFrame({"column": ["a", "b"], "row": [1, 2]})

@@ -23,9 +23,10 @@ Modules (``tests/test_package_docs.py`` checks that every module and subpackage 
     assignment_id which assignment a notebook is, from its own read-only cells
     submissions   collecting a class's submissions (folders, zip_collect names, zips)
     cells         what an autograded test cell and an error output are (one definition each)
-    grading       ``scalingml grade`` and ``scalingml feedback``: parallel, sandboxed autograding into nbgrader's
-                  gradebook (a package: run, pool, nbgrader steps, reports, feedback; and the sandbox: limits,
-                  bubblewrap, the runner process, the kernel guard)
+    sandbox       where learners' code runs, for check and grade alike: limits, bubblewrap, the runner process,
+                  the kernel guard (a package)
+    grading       ``scalingml grade`` and ``scalingml feedback``: parallel autograding in the sandbox into nbgrader's
+                  gradebook (a package: run, pool, nbgrader steps, reports, feedback)
     check         ``scalingml check``: a learner runs one notebook's visible tests in the sandbox
     cli           the ``scalingml`` command (``__main__`` runs it)
 """

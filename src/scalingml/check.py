@@ -15,10 +15,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import assignment_id, cells, course, submissions
+from scalingml import assignment_id, cells, course, sandbox, submissions
 from scalingml.command import command
 from scalingml.errors import ScalingmlError
-from scalingml.grading import execution, sandbox
+from scalingml.sandbox import execution
 
 RESULT_COLUMNS = ["question", "points", "passed", "reason"]
 

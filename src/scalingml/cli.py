@@ -17,10 +17,17 @@ from scalingml._imports import skip_slow_optional_imports
 
 skip_slow_optional_imports()  # before anything imports nbformat: 2.8 s off every command
 
-from scalingml import __version__, course, doctor, lab, scale, submissions  # noqa: E402
+from scalingml import (  # noqa: E402
+    __version__,
+    course,
+    doctor,
+    lab,
+    sandbox,  # noqa: E402
+    scale,
+    submissions,
+)
 from scalingml.command import command  # noqa: E402
 from scalingml.errors import ScalingmlError  # noqa: E402
-from scalingml.grading import sandbox  # noqa: E402
 
 LAB_START_PAGE = "course/00_welcome.ipynb"
 

@@ -14,8 +14,7 @@ import platform
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scalingml import scale
-from scalingml.grading import sandbox
+from scalingml import sandbox, scale
 
 if TYPE_CHECKING:  # pandas and dask load in a second: `scalingml --help` needs neither
     import pandas as pd

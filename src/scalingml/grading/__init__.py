@@ -2,10 +2,8 @@
 
 Modules: :mod:`~scalingml.grading.run` (one run, :class:`GradingRun`), :mod:`~scalingml.grading.pool`
 (threads or Dask), :mod:`~scalingml.grading.nbgrader_steps`, :mod:`~scalingml.grading.report`,
-:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`; the sandbox: :mod:`~scalingml.grading.sandbox`,
-:mod:`~scalingml.grading.execution` -> :mod:`~scalingml.grading.runner` (a process) -> the kernel,
-where :mod:`~scalingml.grading.kernel_guard` keeps tests honest. This package imports lightly
-(the kernel and the runner import parts of it); the names below load on first use.
+:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`: nbgrader's orchestration only. The code
+runs in :mod:`scalingml.sandbox`, which ``scalingml check`` uses too. The names below load on first use.
 
 How one run goes (:func:`grade`):
 
@@ -16,7 +14,7 @@ How one run goes (:func:`grade`):
    locked and test cells restored from the gradebook (deleted ones re-added), kernel
    spec overwritten. Edited or deleted read-only cells are *flagged*.
 3. **Execute** the sanitized notebooks N at a time (``jobs`` threads, each driving a
-   sandboxed runner process; or tasks on a Dask cluster): :mod:`scalingml.grading.execution`.
+   sandboxed runner process; or tasks on a Dask cluster): :mod:`scalingml.sandbox.execution`.
 4. **Score and record**, in this process only, one submission at a time as each finishes:
    nbgrader's ``autograde`` with its execute step replaced by :class:`ReplayExecution`,
    which hands over the notebook executed in step 3. The gradebook therefore has a

@@ -125,8 +125,8 @@ def regenerate_feedback(
     ``students`` (ids or shell patterns) limits it to those. With ``release_feedback``, the
     feedback of students who submitted through nbgrader's exchange is released there.
     """
-    from scalingml import course
-    from scalingml.grading import nbgrader_steps, report, sandbox
+    from scalingml import course, sandbox
+    from scalingml.grading import nbgrader_steps, report
 
     course_root = Path(course_root or course.root()).resolve()
     course.require_assignments([assignment], course_root)

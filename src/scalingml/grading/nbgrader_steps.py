@@ -16,8 +16,9 @@ import pandas as pd
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Unicode
 
-from scalingml.grading import execution, feedback
+from scalingml.grading import feedback
 from scalingml.grading.status import FAILED, FLAGGED, STOPPED, GradingError, Outcome
+from scalingml.sandbox import execution
 
 SCORE_COLUMNS = ["student", "notebook", "question", "score", "max_score", "needs_manual_grade", "autograded"]
 

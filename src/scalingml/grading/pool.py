@@ -7,7 +7,8 @@ import os
 import threading
 from collections.abc import Mapping
 
-from scalingml.grading import execution, sandbox
+from scalingml import sandbox
+from scalingml.sandbox import execution
 
 
 def execute_job(

@@ -17,8 +17,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import cells
-from scalingml.grading import sandbox
+from scalingml import cells, sandbox
 from scalingml.grading.status import Outcome
 
 STATUS_COLUMNS = ["student", "status", "score", "max_score", "seconds", "reasons", "recorded_at"]

@@ -16,12 +16,13 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from scalingml import assignment_id, course, submissions
-from scalingml.grading import execution, nbgrader_steps, sandbox
+from scalingml import assignment_id, course, sandbox, submissions
+from scalingml.grading import nbgrader_steps
 from scalingml.grading.pool import Pool, execute_job
 from scalingml.grading.report import GradingReport, build_report
 from scalingml.grading.status import FAILED, FLAGGED, MISSING, REJECTED, GradingError, Outcome
 from scalingml.progress import progress
+from scalingml.sandbox import execution
 
 
 def _timestamp(raw: str | None) -> str | None:

@@ -1,6 +1,6 @@
 """Launcher run inside the sandbox: set resource limits, start a new session, then exec the command.
 
-    python -m scalingml.grading._limited --memory-mb 4096 --processes 256 --file-mb 64 -- CMD ...
+    python -m scalingml.sandbox._limited --memory-mb 4096 --processes 256 --file-mb 64 -- CMD ...
 
 Limits are set on this process and so inherited by everything the command starts.
 """

@@ -1,6 +1,6 @@
 """What the grader and its runner process say to each other: a job in, a status out, both as JSON.
 
-The runner (:mod:`scalingml.grading.runner`) is a separate process, so everything it needs
+The runner (:mod:`scalingml.sandbox.runner`) is a separate process, so everything it needs
 travels in the :class:`RunnerJob` — the limits included — and everything it found comes
 back as a :class:`RunnerStatus` saved beside the executed notebook after every cell.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from scalingml.grading.sandbox import Limits
+from scalingml.sandbox import Limits
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,15 @@
 """Run learners' notebook code in a sandbox: limits always, bubblewrap isolation where it works.
 
+Two users: ``scalingml check`` (a learner, one notebook) and ``scalingml grade`` (:mod:`scalingml.grading`, a
+class). Modules: this one (limits, bubblewrap, the environment, ending process trees),
+:mod:`~scalingml.sandbox.kernel_manager` (the kernel behind them), :mod:`~scalingml.sandbox.execution` (the
+caller's side) -> :mod:`~scalingml.sandbox.runner` (a process; messages in :mod:`~scalingml.sandbox.protocol`)
+-> the kernel, where :mod:`~scalingml.sandbox.kernel_guard` keeps tests honest; :mod:`~scalingml.sandbox._limited`
+applies the limits to a command. This module imports only the standard library and two light course modules,
+because the kernel imports the kernel guard, and with it this package.
+
 What it always does: a per-cell timeout and a whole-notebook wall limit; memory,
-process-count and file-size limits (``scalingml.grading._limited``); a scratch copy of the
+process-count and file-size limits (``scalingml.sandbox._limited``); a scratch copy of the
 notebook; and every process the kernel started ended afterwards.
 
 Where ``bwrap`` (Debian package ``bubblewrap``) can create namespaces, the kernel also
@@ -12,7 +20,7 @@ tree that dies with the kernel, and only the scratch folder writable; folders na
 
 Not protected against, even with bubblewrap: code that reads files readable by this
 user outside the hidden folders. Tampering with the kernel's own state (to swallow a failing
-assertion) is checked between cells by :mod:`scalingml.grading.kernel_guard`, which raises the
+assertion) is checked between cells by :mod:`scalingml.sandbox.kernel_guard`, which raises the
 bar but is no proof.
 """
 
@@ -28,8 +36,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
 
 from scalingml import progress, scale
 
@@ -96,7 +102,7 @@ def limited_command(command: list[str], limits: Limits) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "scalingml.grading._limited",
+        "scalingml.sandbox._limited",
         "--memory-mb",
         str(limits.memory_mb),
         "--processes",
@@ -154,7 +160,7 @@ def sandbox_environment(scratch: Path) -> dict[str, str]:
     Nothing else of the instructor's environment (tokens, database passwords) reaches
     the learner's code. Scale and thread settings make grading use the ``ci`` profile
     and one core per submission. The sandbox settings themselves travel in the job
-    (:class:`scalingml.grading.protocol.RunnerJob`), not here.
+    (:class:`scalingml.sandbox.protocol.RunnerJob`), not here.
     """
     from scalingml.datasets import shipped  # here: the runner process need not import pandas
 
@@ -170,42 +176,6 @@ def sandbox_environment(scratch: Path) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         **{name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
     }
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel runs behind resource limits, inside bubblewrap when it works.
-
-    With bubblewrap the kernel has no network, so it talks to us over unix sockets
-    (``ipc`` transport) kept in the scratch folder.
-    """
-
-    def __init__(self, *, scratch: Path, limits: Limits, hide: list[Path] = (), expose: list[Path] = (), **kwargs):
-        self.scratch, self.limits = Path(scratch), limits
-        self.hidden, self.exposed = [Path(p) for p in hide], [Path(p) for p in expose]
-        if bwrap_path():
-            kwargs.setdefault("transport", "ipc")
-            # relative to the scratch folder, the working directory of both ends: a unix
-            # socket path must stay under 108 bytes, and temp paths can be longer
-            kwargs.setdefault("ip", ".kernel-ipc")
-            kwargs.setdefault("connection_file", str(self.scratch / ".kernel-connection.json"))
-        super().__init__(**kwargs)
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
-        # cell outputs travel over the kernel's sockets; its own stdout only carries a banner
-        kw.setdefault("stdout", subprocess.DEVNULL)
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    async def interrupt_kernel(self) -> None:
-        # A signal sent from outside reaches bubblewrap, not the kernel inside it; ipykernel
-        # also accepts an interrupt request on its control channel, which always arrives.
-        self._connect_control_socket()
-        self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        command = limited_command(super().format_kernel_cmd(extra_arguments), self.limits)
-        if bwrap_path():
-            command = bwrap_command(command, self.scratch, hide=self.hidden, expose=self.exposed)
-        return command
 
 
 def end_process_tree(pid: int, timeout: float = 5.0) -> int:

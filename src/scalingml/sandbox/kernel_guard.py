@@ -1,7 +1,7 @@
 """Runs inside a learner's kernel while it is graded: keep the tests honest about what they compare.
 
 Learner code and the graded tests share one kernel, so learner code can try to make a
-failing test pass. The grader's runner (:mod:`scalingml.grading.runner`) calls this module,
+failing test pass. The grader's runner (:mod:`scalingml.sandbox.runner`) calls this module,
 silently, between cells:
 
 * :func:`install` once, before the first cell a learner wrote: a snapshot of what the

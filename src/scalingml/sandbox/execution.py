@@ -1,7 +1,7 @@
 """Execute a notebook in the sandbox from the outside, whatever the code in it does.
 
 :func:`run_notebook` copies the notebook (and the files beside it) into a scratch
-folder, starts ``python -m scalingml.grading.runner`` with a clean environment, waits at most
+folder, starts ``python -m scalingml.sandbox.runner`` with a clean environment, waits at most
 the notebook's wall limit, ends every process it started, and returns the executed
 notebook. Code cells that did not run get an error output saying why, so nbgrader
 never mistakes an unexecuted test cell for a passed one.
@@ -25,9 +25,8 @@ from pathlib import Path
 
 import nbformat
 
-from scalingml import cells
-from scalingml.grading import sandbox
-from scalingml.grading.protocol import RunnerJob, RunnerStatus
+from scalingml import cells, sandbox
+from scalingml.sandbox.protocol import RunnerJob, RunnerStatus
 
 #: Seconds the runner gets beyond the notebook limit to start and stop its kernel.
 STARTUP_GRACE = 30
@@ -76,7 +75,7 @@ def mark_unexecuted(notebook: nbformat.NotebookNode, executed: set[int], reason:
 
 
 class Runner:
-    """A long-lived runner process (``python -m scalingml.grading.runner --serve``) for one notebook at a time.
+    """A long-lived runner process (``python -m scalingml.sandbox.runner --serve``) for one notebook at a time.
 
     Reusing it saves a Python start and its imports per notebook. After a wall-limit
     overrun or a crash it is ended with everything it started, and a fresh one is
@@ -92,7 +91,7 @@ class Runner:
         self.log.seek(0)
         self.log.truncate()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scalingml.grading.runner", "--serve"],
+            [sys.executable, "-m", "scalingml.sandbox.runner", "--serve"],
             env=env,
             cwd=cwd,
             stdin=subprocess.PIPE,

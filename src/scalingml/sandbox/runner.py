@@ -1,6 +1,6 @@
-"""The process that executes notebooks in the sandbox (``python -m scalingml.grading.runner``), one at a time.
+"""The process that executes notebooks in the sandbox (``python -m scalingml.sandbox.runner``), one at a time.
 
-It is started and fed by :class:`scalingml.grading.execution.Runner`, never by hand. It is trusted
+It is started and fed by :class:`scalingml.sandbox.execution.Runner`, never by hand. It is trusted
 code: the learner's code runs in the kernel it starts (behind limits, inside bubblewrap
 where available), not here. After every cell it saves the notebook and a status file,
 so whatever happens later (the kernel dies, the parent ends this process at the
@@ -37,10 +37,10 @@ from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 from nbclient.util import run_sync  # noqa: E402
 
-from scalingml import cells  # noqa: E402
-from scalingml.grading import sandbox  # noqa: E402
-from scalingml.grading.execution import REPLY  # noqa: E402
-from scalingml.grading.protocol import RunnerJob, RunnerStatus  # noqa: E402
+from scalingml import cells, sandbox  # noqa: E402
+from scalingml.sandbox.execution import REPLY  # noqa: E402
+from scalingml.sandbox.kernel_manager import SandboxedKernelManager  # noqa: E402
+from scalingml.sandbox.protocol import RunnerJob, RunnerStatus  # noqa: E402
 
 TIMEOUT_ERROR = {
     "ename": "CellTimeoutError",
@@ -145,7 +145,7 @@ def save(notebook, output: Path, status: RunnerStatus) -> None:
 
 
 class KernelGuard:
-    """Drives :mod:`scalingml.grading.kernel_guard` in the kernel through silent calls; collects what it reports.
+    """Drives :mod:`scalingml.sandbox.kernel_guard` in the kernel through silent calls; collects what it reports.
 
     A call that does not come back with this run's nonce means the kernel could not be
     checked: that is reported too, so the submission is flagged rather than trusted.
@@ -172,21 +172,21 @@ class KernelGuard:
         self.notes.extend(report.get("notes", []))
 
     def install(self) -> None:
-        self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['install']).install({self.nonce!r})")
+        self._call(f"__import__('scalingml.sandbox.kernel_guard', fromlist=['install']).install({self.nonce!r})")
         self.installed = True
 
     def before_test(self, name: str) -> None:
-        self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['before_test']).before_test({name!r})")
+        self._call(f"__import__('scalingml.sandbox.kernel_guard', fromlist=['before_test']).before_test({name!r})")
 
     def after_test(self, name: str) -> None:
-        self._call(f"__import__('scalingml.grading.kernel_guard', fromlist=['after_test']).after_test({name!r})")
+        self._call(f"__import__('scalingml.sandbox.kernel_guard', fromlist=['after_test']).after_test({name!r})")
 
 
 def execute(job: RunnerJob) -> RunnerStatus:
     """Execute every code cell of the job's notebook in a sandboxed kernel; return the status."""
     notebook_path, output, limits = Path(job.notebook), Path(job.output), job.limits
     notebook = nbformat.read(notebook_path, as_version=4)
-    kernel_manager = sandbox.SandboxedKernelManager(
+    kernel_manager = SandboxedKernelManager(
         scratch=Path(job.cwd), limits=limits, hide=job.hide, expose=job.expose, kernel_name="python3"
     )
     client = CappedClient(
@@ -262,7 +262,7 @@ def execute(job: RunnerJob) -> RunnerStatus:
 def serve() -> int:
     """Execute notebooks one after another, one JSON job per stdin line; reply on stdout.
 
-    Each line is a :class:`~scalingml.grading.protocol.RunnerJob`; its ``env`` (the sandbox
+    Each line is a :class:`~scalingml.sandbox.protocol.RunnerJob`; its ``env`` (the sandbox
     environment) replaces this process's. Saves a Python start and imports per notebook;
     the parent replaces the process after any failure.
     """
@@ -282,7 +282,7 @@ def serve() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scalingml.grading.runner", description=serve.__doc__.splitlines()[0]
+        prog="python -m scalingml.sandbox.runner", description=serve.__doc__.splitlines()[0]
     )
     parser.add_argument("--serve", action="store_true", required=True, help="read jobs from stdin (the only mode)")
     parser.parse_args(argv)
