@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from scalingml import cli, course, doctor, sandbox
+from tests.notebook_tools import scratch_copy
 from tests.test_cluster import closed_loopback_port
 
 
@@ -92,7 +93,19 @@ def test_lab_allows_root_only_when_running_as_root(monkeypatch, uid, expected):
 
 def test_release_unknown_assignment_is_a_clear_error(capsys):
     assert cli.main(["release", "99_nope"]) == 2
-    assert "Unknown assignment" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Unknown assignment '99_nope'; known: 00_welcome, 01_data_management," in err and "[" not in err
+
+
+def test_every_command_takes_an_assignments_number_as_start_does():
+    assert course.require_assignments(["00", "02_model_complexity"]) == ["00_welcome", "02_model_complexity"]
+    assert course.resolve_assignment("03") == "03_infrastructure"
+
+
+def test_feedback_names_the_assignment_a_number_stands_for(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(scratch_copy(["00_welcome"], tmp_path / "course"))  # nothing graded there
+    assert cli.main(["feedback", "00"]) == 2
+    assert "No autograded submissions of 00_welcome" in capsys.readouterr().err
 
 
 def test_profiles_marks_the_active_one(capsys):

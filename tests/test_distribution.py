@@ -258,18 +258,16 @@ def test_the_target_must_be_new_or_a_distribution_to_replace(tmp_path):
     other = tmp_path / "notes"
     other.mkdir()
     (other / "mine.txt").write_text("keep me")
-    with pytest.raises(distribution.DistributionError, match="not empty.*--force"):
+    with pytest.raises(distribution.DistributionError, match="neither empty nor a learner distribution"):
         distribution.build_learner_distribution(other, REPO)
-    with pytest.raises(distribution.DistributionError, match="not a learner distribution"):
-        distribution.build_learner_distribution(other, REPO, force=True)
     assert (other / "mine.txt").read_text() == "keep me" and len(list(other.iterdir())) == 1
     tree = distribution.build_learner_distribution(tmp_path / "learner", REPO)
     (tree / "stale.txt").write_text("from an old build")
-    assert distribution.build_learner_distribution(tree, REPO, force=True) == tree
+    assert distribution.build_learner_distribution(tree, REPO) == tree, "an earlier build is replaced"
     assert not (tree / "stale.txt").exists() and course.is_learner_distribution(tree)
     workspace.start("00", tree)
     with pytest.raises(distribution.DistributionError, match="holds a learner's work"):
-        distribution.build_learner_distribution(tree, REPO, force=True)
+        distribution.build_learner_distribution(tree, REPO)
     assert (tree / workspace.WORK_DIR / "00_welcome" / "00_welcome.ipynb").is_file()
     with pytest.raises(course.LearnerDistributionError, match="cannot build a learner distribution"):
         distribution.build_learner_distribution(tmp_path / "again", tree)
@@ -281,9 +279,25 @@ def test_dist_command_says_where_it_wrote_and_how_to_use_it(tmp_path, capsys, mo
     assert cli.main(["dist", str(tmp_path / "learner"), "--zip", str(tmp_path / "learner.zip")]) == 0
     out = capsys.readouterr().out
     assert f"Wrote the learner distribution to {tmp_path / 'learner'}" in out and "pip install ." in out
+    assert "--git-branch learner" in out and "--zip FILE" not in out, "it offers only the packaging not made"
+    assert str(tmp_path) not in out.splitlines()[1], "learners get their own copy, not the instructor's path"
     assert (tmp_path / "learner.zip").is_file()
-    assert cli.main(["dist", str(tmp_path / "learner")]) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert cli.main(["dist", str(tmp_path / "learner")]) == 0, "the same command again rebuilds it"
+    assert "(or zip it with --zip FILE, or commit it" in capsys.readouterr().out
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("keep me")
+    assert cli.main(["dist", str(tmp_path / "notes")]) == 2
+    assert "neither empty nor a learner distribution" in capsys.readouterr().err
+
+
+def test_the_push_hint_names_the_remote_it_would_push_to(tmp_path):
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    git(repository, "init", "-q", "-b", "main")
+    assert "no remote `origin`" in distribution.push_hint(repository, "learner")
+    git(repository, "remote", "add", "origin", "https://github.com/example/course.git")
+    hint = distribution.push_hint(repository, "learner")
+    assert "git push origin learner" in hint and "https://github.com/example/course.git" in hint
 
 
 def git(repository: Path, *args: str) -> str:

@@ -29,5 +29,5 @@ def test_feedback_after_manual_grading_and_its_return_are_the_guides_steps():
 
 def test_the_jupyterhub_setup_names_what_it_needs():
     distribute = section("2. Distribute")
-    for needed in ("workshop.md", "Exchange.root", "course_id", "pip install", "formgrader", "create-assignment"):
+    for needed in ("Exchange.root", "course_id", "pip install", "formgrader", "create-assignment"):
         assert needed in distribute, needed

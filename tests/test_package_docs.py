@@ -39,3 +39,17 @@ def test_the_pre_commit_hooks_run_the_readme_commands_lint_steps():
     test_command = next(line for line in readme.splitlines() if "pytest -m timing" in line)
     steps = [step.strip() for step in test_command.split("&&")]
     assert {hook["entry"] for hook in hooks} == {step for step in steps if step.startswith(".venv/bin/ruff")}
+
+
+def test_every_relative_link_in_the_guides_leads_to_a_file():
+    from scalingml import course
+
+    root = course.root()
+    guides = [root / "README.md", root / "CONTRIBUTING.md", root / "CHANGELOG.md", *root.glob("docs/*.md")]
+    guides += list((root / "learner-edition").glob("*.md"))
+    broken = []
+    for guide in guides:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", guide.read_text()):
+            if "://" not in target and not (guide.parent / target).exists():
+                broken.append(f"{guide.relative_to(root)} -> {target}")
+    assert not broken, broken

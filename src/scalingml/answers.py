@@ -29,7 +29,6 @@ def model_answer(assignment: str, question: str, course_root: Path | None = None
     """The model answer of ``question`` (``"q3"``, ``3``) in ``assignment`` (``"02"`` or its full name), as text."""
     import nbformat
 
-    from scalingml import workspace
 
     course_root = Path(course_root or course.root())
     course.require_instructor_checkout(
@@ -37,7 +36,7 @@ def model_answer(assignment: str, question: str, course_root: Path | None = None
         "show model answers",
         "ask your instructor, or study alone with a clone of the course repository (`scalingml solution` works there)",
     )
-    name = workspace.resolve_assignment(assignment, course_root)
+    name = course.resolve_assignment(assignment, course_root)
     source = course_root / course.SOURCE_DIR / name / f"{name}.ipynb"
     if not source.is_file():
         raise SolutionError(f"No source notebook {source}: restore it from the course repository (git checkout)")

@@ -88,17 +88,19 @@ def _start(args: argparse.Namespace) -> int:
 def _dist(args: argparse.Namespace) -> int:
     from scalingml import distribution
 
-    tree = distribution.build_learner_distribution(args.target, force=args.force)
-    print(distribution.usage(tree))
+    tree = distribution.build_learner_distribution(args.target)
+    print(distribution.usage(tree, zipped=bool(args.zip), branch=args.git_branch))
     if args.zip:
         print(f"Zipped it to {distribution.write_zip(tree, args.zip)}")
     if args.git_branch:
-        commit, new = distribution.publish_branch(tree, args.git_branch, course.root())
+        root = course.root()
+        commit, new = distribution.publish_branch(tree, args.git_branch, root)
         print(
-            f"Committed it as {commit[:12]} on branch {args.git_branch}: push it (git push origin {args.git_branch})"
+            f"Committed it as {commit[:12]} on branch {args.git_branch}"
             if new
             else f"Branch {args.git_branch} already holds it ({commit[:12]}): nothing to commit"
         )
+        print(distribution.push_hint(root, args.git_branch))
     return 0
 
 
@@ -170,9 +172,9 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _feedback(args: argparse.Namespace) -> int:
-    from scalingml.grading import feedback
+    from scalingml.grading import manual_feedback
 
-    done = feedback.regenerate_feedback(
+    done = manual_feedback.regenerate_feedback(
         args.assignment,
         students=args.student,
         show_hidden_tests=args.show_hidden_tests,
@@ -316,8 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
         "installs with `pip install TARGET` and runs `scalingml lab` in. Deterministic: the same course gives the "
         "same bytes.",
     )
-    p.add_argument("target", help="a new or empty folder, e.g. dist/learner (git-ignored)")
-    p.add_argument("--force", action="store_true", help="replace a learner distribution built in TARGET before")
+    p.add_argument(
+        "target",
+        help="a new or empty folder, or one holding an earlier build (replaced), e.g. dist/learner (git-ignored)",
+    )
     p.add_argument("--zip", metavar="FILE", help="also write it as a zip (sorted entries, fixed timestamps)")
     p.add_argument(
         "--git-branch",

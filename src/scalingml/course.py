@@ -98,19 +98,24 @@ def assignments(course_root: Path | None = None) -> list[str]:
     return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+def resolve_assignment(name: str, course_root: Path | None = None) -> str:
+    """``"02"`` or ``"02_model_complexity"`` to the assignment's full name; every command takes either."""
+    known = assignments(course_root)
+    matches = [a for a in known if a == name or a.split("_", 1)[0] == name]
+    if len(matches) != 1:
+        raise UnknownAssignmentError(f"Unknown assignment {name!r}; known: {', '.join(known)} (or their numbers)")
+    return matches[0]
+
+
 def require_assignments(names: list[str], course_root: Path | None = None) -> list[str]:
-    """Return ``names`` if each is a source assignment of the course, else raise :class:`UnknownAssignmentError`.
+    """The full names of ``names`` (each a source assignment's name or number), or :class:`UnknownAssignmentError`.
 
     Source assignments exist only in an instructor's checkout: in a learner distribution this raises
     :class:`LearnerDistributionError` (release and grade start here).
     """
     course_root = course_root or root()
     require_instructor_checkout(course_root, "release or grade assignments")
-    known = assignments(course_root)
-    unknown = sorted(set(names) - set(known))
-    if unknown:
-        raise UnknownAssignmentError(f"Unknown assignment(s) {unknown}; known: {known}")
-    return list(names)
+    return [resolve_assignment(name, course_root) for name in names]
 
 
 def lessons(course_root: Path | None = None) -> list[Path]:

@@ -4,7 +4,7 @@ An instructor's checkout holds ``solutions/`` (model answers and hidden tests): 
 wrong for a graded class. ``scalingml dist TARGET`` (:func:`build_learner_distribution`) writes the tree a graded
 class gets instead: ``course/``, ``exercises/`` (with ``hints.json``), ``datasets/``, the package (``src/scalingml``,
 ``pyproject.toml``, ``hatch_build.py``: ``pip install TARGET`` works), ``binder/`` (which installs that package), the
-learner README from ``learner/README.md`` and the marker :data:`scalingml.course.LEARNER_MARKER`, by which
+learner README from ``learner-edition/README.md`` and the marker :data:`scalingml.course.LEARNER_MARKER`, by which
 :func:`scalingml.course.root` recognises it. Nothing else of the checkout is copied, and the build refuses a
 notebook that carries a solution or hidden-test marker.
 
@@ -37,8 +37,8 @@ COPIED = (
     course.RELEASE_DIR,
     "binder",
 )
-#: Files of the course root's ``learner/`` folder replace or join the copied ones (the learner README).
-OVERLAY_DIR = "learner"
+#: Files of the course root's ``learner-edition/`` folder replace or join the copied ones (the learner README).
+OVERLAY_DIR = "learner-edition"  # not "learner": that is the Binder branch, and git would take it for a path
 #: Never copied, wherever they are.
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
@@ -54,19 +54,18 @@ class DistributionError(ScalingmlError, ValueError):
     """The distribution cannot be built or packaged where asked; the message says where it can."""
 
 
-def build_learner_distribution(
-    target: str | os.PathLike, course_root: Path | None = None, *, force: bool = False
-) -> Path:
+def build_learner_distribution(target: str | os.PathLike, course_root: Path | None = None) -> Path:
     """Write the learner distribution of ``course_root`` (default: :func:`scalingml.course.root`) into ``target``.
 
-    ``target`` must be new or empty, and outside the course's own folders; ``force`` replaces a learner
-    distribution built there before (and nothing else). The tree is built beside ``target`` and moved
-    into place, so a failed build leaves ``target`` as it was. Returns the resolved ``target``.
+    ``target`` must be new, empty or a learner distribution built before (replaced, as a release replaces
+    ``exercises/``, unless a learner's work is in its ``my-work/``), and outside the course's own folders.
+    The tree is built beside ``target`` and moved into place, so a failed build leaves ``target`` as it was.
+    Returns the resolved ``target``.
     """
     course_root = Path(course_root or course.root()).resolve()
     course.require_instructor_checkout(course_root, "build a learner distribution")
     target = Path(target).resolve()
-    _check_target(target, course_root, force)
+    _check_target(target, course_root)
     _check_released(course_root)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -81,7 +80,7 @@ def build_learner_distribution(
         for folder in (staging, *(p for p in staging.rglob("*") if p.is_dir())):
             folder.chmod(0o755)  # readable by every learner's account on a shared server
         if target.exists():
-            shutil.rmtree(target) if force else target.rmdir()
+            shutil.rmtree(target)  # empty, or an earlier build (_check_target)
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -89,7 +88,7 @@ def build_learner_distribution(
     return target
 
 
-def _check_target(target: Path, course_root: Path, force: bool) -> None:
+def _check_target(target: Path, course_root: Path) -> None:
     if target == course_root or course_root.is_relative_to(target):
         raise DistributionError(
             f"{target} holds the course itself: build into a new folder, e.g. {course_root / 'dist' / 'learner'}"
@@ -103,20 +102,15 @@ def _check_target(target: Path, course_root: Path, force: bool) -> None:
     if target.exists() and not target.is_dir():
         raise DistributionError(f"{target} is a file: give a folder that is new or empty")
     if target.is_dir() and any(target.iterdir()):
-        if not force:
-            raise DistributionError(
-                f"{target} is not empty: give a new or empty folder, or --force to replace a learner distribution "
-                "built there before"
-            )
         if not course.is_learner_distribution(target):
             raise DistributionError(
-                f"{target} is not a learner distribution (no {course.LEARNER_MARKER}): --force replaces only those; "
-                "give a new or empty folder"
+                f"{target} is neither empty nor a learner distribution (no {course.LEARNER_MARKER}): give a new or "
+                "empty folder (an earlier build there would be replaced)"
             )
         work = target / workspace.WORK_DIR
         if work.is_dir() and any(work.iterdir()):
             raise DistributionError(
-                f"{work} holds a learner's work, which --force would delete: move it out of {target} first"
+                f"{work} holds a learner's work, which rebuilding would delete: move it out of {target} first"
             )
 
 
@@ -292,11 +286,29 @@ def _plumbing(repository: Path, env: dict, args: list[str], stdin: str = "") -> 
     return result.stdout
 
 
-def usage(tree: Path) -> str:
-    """What to tell the person who built ``tree``: what it holds and how learners use it."""
+def push_hint(repository: Path, branch: str) -> str:
+    """How to publish ``branch`` to the remote a Binder link launches, with its address so it can be checked."""
+    remote = _git(repository, "remote", "get-url", "origin")
+    if remote is None:
+        return f"This repository has no remote `origin`: push {branch} to the GitHub repository Binder launches."
     return (
-        f"Wrote the learner distribution to {tree}: lessons, released exercises with hints, datasets and the "
-        "package; no solutions, no hidden tests.\n"
-        f"Learners: cd {tree} && python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/scalingml lab\n"
-        "(or zip it with --zip FILE, or commit it for Binder with --git-branch learner: see docs/instructor.md)"
+        f"Publish it where the graded-class Binder link points: git push origin {branch} (origin is {remote.strip()}; "
+        "check it is that repository)"
     )
+
+
+def usage(tree: Path, *, zipped: bool = False, branch: str | None = None) -> str:
+    """What to tell the person who built ``tree``: what it holds, how learners use it, and the other packagings."""
+    lines = [
+        f"Wrote the learner distribution to {tree}: lessons, released exercises with hints, datasets and the "
+        "package; no solutions, no hidden tests.",
+        "Learners, in their copy of that folder: python3 -m venv .venv && .venv/bin/pip install . && "
+        ".venv/bin/scalingml lab",
+    ]
+    if not (zipped and branch):
+        other = [
+            *([] if zipped else ["zip it with --zip FILE"]),
+            *([] if branch else ["commit it for the graded-class Binder link with --git-branch learner"]),
+        ]
+        lines.append(f"(or {', or '.join(other)}: see docs/instructor.md, section 2)")
+    return "\n".join(lines)

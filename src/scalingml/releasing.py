@@ -44,7 +44,7 @@ def release(names: list[str] | None = None, course_root: Path | None = None, *, 
     """
     course_root = course_root or course.root()
     names = names or course.assignments(course_root)
-    course.require_assignments(names, course_root)
+    names = course.require_assignments(names, course_root)
     if not force:
         with tempfile.TemporaryDirectory(prefix="scalingml-release-") as scratch:
             fresh = copy_sources(names, Path(scratch), course_root)

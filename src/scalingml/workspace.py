@@ -96,19 +96,10 @@ def refusal(at_risk: dict[Path, list[str]], root: Path) -> LearnerWorkError:
     )
 
 
-def resolve_assignment(name: str, course_root: Path) -> str:
-    """``"02"`` or ``"02_model_complexity"`` to the assignment's full name."""
-    known = course.assignments(course_root)
-    matches = [a for a in known if a == name or a.split("_", 1)[0] == name]
-    if len(matches) != 1:
-        raise course.UnknownAssignmentError(f"Unknown assignment {name!r}; known: {known} (or their numbers)")
-    return matches[0]
-
-
 def start(name: str, course_root: Path | None = None) -> tuple[Path, bool]:
     """Copy ``exercises/NAME`` to ``my-work/NAME`` unless it is there already; return the notebook and if copied."""
     course_root = course_root or course.root()
-    name = resolve_assignment(name, course_root)
+    name = course.resolve_assignment(name, course_root)
     target = course_root / WORK_DIR / name
     notebook = target / f"{name}.ipynb"
     if target.exists():

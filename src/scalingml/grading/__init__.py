@@ -2,7 +2,8 @@
 
 Modules: :mod:`~scalingml.grading.run` (one run, :class:`GradingRun`), :mod:`~scalingml.grading.pool`
 (threads or Dask), :mod:`~scalingml.grading.nbgrader_steps`, :mod:`~scalingml.grading.report`,
-:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`: nbgrader's orchestration only. The code
+:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`, :mod:`~scalingml.grading.manual_feedback`:
+nbgrader's orchestration only. The code
 runs in :mod:`scalingml.sandbox`, which ``scalingml check`` uses too. The names below load on first use.
 
 How one run goes (:func:`grade`):
@@ -20,7 +21,7 @@ How one run goes (:func:`grade`):
    which hands over the notebook executed in step 3. The gradebook therefore has a
    single writer whatever the concurrency, and student code never runs in it.
 5. **Feedback** (nbgrader's HTML; hidden tests and their tracebacks removed unless asked:
-   :mod:`~scalingml.grading.feedback`, also the step after manual grading) and **reports**:
+   :mod:`~scalingml.grading.feedback`; after manual grading, :mod:`~scalingml.grading.manual_feedback`) and **reports**:
    ``grades.csv``, ``questions.csv`` and ``statuses.csv`` (the class: earlier students' statuses kept).
 
 A run writes only for the students it grades: their ``submitted/`` and ``autograded/`` copies,
@@ -38,7 +39,7 @@ _EXPORTS = {
     "select_students": "run",
     "GradingReport": "report",
     "read_scores": "nbgrader_steps",
-    "regenerate_feedback": "feedback",
+    "regenerate_feedback": "manual_feedback",
     "GradingError": "status",
     "Outcome": "status",
     "Status": "status",

@@ -198,7 +198,7 @@ def grade(
     """
     start = time.monotonic()
     course_root = Path(course_root or course.root()).resolve()
-    course.require_assignments([assignment], course_root)
+    assignment = course.require_assignments([assignment], course_root)[0]  # a number names it too
     if scratch_dir is not None:
         Path(scratch_dir).mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="scalingml-grading-", dir=scratch_dir))
