@@ -114,6 +114,8 @@ def test_wheel_ships_the_datasets(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "scalingml/_shipped_datasets/churn.csv" in names
     assert "scalingml/_shipped_datasets/README.md" in names
+    assert "scalingml/learner_jupyter_config/labconfig/page_config.json" in names, "learners' Jupyter settings"
+    assert "scalingml/learner_jupyter_config/jupyter_server_config.d/scalingml-learner.json" in names
 
 
 def test_a_too_old_python_is_the_first_error_of_an_install():

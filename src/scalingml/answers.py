@@ -29,7 +29,6 @@ def model_answer(assignment: str, question: str, course_root: Path | None = None
     """The model answer of ``question`` (``"q3"``, ``3``) in ``assignment`` (``"02"`` or its full name), as text."""
     import nbformat
 
-
     course_root = Path(course_root or course.root())
     course.require_instructor_checkout(
         course_root,

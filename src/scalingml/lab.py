@@ -4,10 +4,15 @@
 to it and waits for it to stop (killing it after :data:`STOP_SECONDS`), so stopping ``scalingml lab``
 never leaves a server behind. ``scalingml start`` asks :func:`running_server` first and points at the
 copied notebook in the lab already open on the course instead of starting a second server.
+
+In a learner distribution, :func:`environment` puts :data:`LEARNER_CONFIG` first on ``JUPYTER_CONFIG_PATH``:
+nbgrader's instructor tools (formgrader, "Create Assignment", the course list) are switched off, and the
+Assignments list and Validate button stay. ``binder/start`` does the same on Binder.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -19,13 +24,30 @@ STOP_SECONDS = 20
 FORWARDED = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
 
 
+#: Jupyter configuration for learners: nbgrader's server and JupyterLab extensions that are the instructor's, off.
+LEARNER_CONFIG = Path(__file__).parent / "learner_jupyter_config"
+
+
+def environment(root: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment JupyterLab runs in on ``root``: in a learner distribution, with :data:`LEARNER_CONFIG`."""
+    from scalingml import course
+
+    env = dict(os.environ if base is None else base)
+    if course.is_learner_distribution(root):
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            filter(None, [str(LEARNER_CONFIG), env.get("JUPYTER_CONFIG_PATH")])
+        )
+    return env
+
+
 class _Forwarded(Exception):
     """Raised in the main thread when a signal was passed on: stop waiting forever, wait a bounded time."""
 
 
 def run(command: list[str], cwd: Path) -> int:
-    """Run ``command`` until it exits; a signal to this process is passed on to it, and then it is waited for."""
-    child = subprocess.Popen(command, cwd=cwd)
+    """Run ``command`` in ``cwd`` with :func:`environment` until it exits; a signal to this process is passed on
+    to it, and then it is waited for."""
+    child = subprocess.Popen(command, cwd=cwd, env=environment(cwd))
 
     def forward(signum, _frame):
         if child.poll() is None:
