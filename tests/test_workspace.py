@@ -84,3 +84,19 @@ def test_start_without_lab_prints_where_and_how_to_check(released, capsys, monke
     assert cli.main(["start", "00", "--no-lab"]) == 0
     out = capsys.readouterr().out
     assert f"my-work/{NAME}/{NAME}.ipynb" in out and "scalingml check" in out
+
+
+def test_release_says_whether_anything_changed(released, capsys, monkeypatch):
+    root, exercise = released
+    again = releasing.release(["00"], course_root=root)
+    assert again.names == [NAME] and again.changed == []
+    monkeypatch.chdir(root)
+    assert cli.main(["release", NAME]) == 0
+    assert "Nothing changed" in capsys.readouterr().out
+    source = root / "solutions" / NAME / f"{NAME}.ipynb"
+    notebook = nbformat.read(source, as_version=4)
+    notebook.cells[0].source += "\n\nAn added sentence."
+    nbformat.write(notebook, source)
+    assert cli.main(["release", NAME]) == 0
+    out = capsys.readouterr().out
+    assert f"Changed 1 file(s): exercises/{NAME}/{NAME}.ipynb; commit them." in out

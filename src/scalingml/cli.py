@@ -55,8 +55,7 @@ def _lab(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from scalingml import releasing
 
-    names = releasing.release(args.assignments or None, force=args.force)
-    print(f"Released to {course.RELEASE_DIR}/: {', '.join(names)}")
+    print(releasing.release(args.assignments or None, force=args.force).describe())
     return 0
 
 
@@ -67,7 +66,7 @@ def _start(args: argparse.Namespace) -> int:
     notebook, copied = workspace.start(args.assignment, root)
     where = notebook.relative_to(root)
     print(
-        f"Copied the exercise to {where}: work there; `{command('release')}` never touches it."
+        f"Copied the exercise to {where}: work there; nothing in the course ever overwrites it."
         if copied
         else f"{where} is already there (your work is kept){'' if args.no_lab else ': opening it'}.",
         flush=True,
