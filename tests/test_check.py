@@ -35,12 +35,16 @@ def test_solution_passes_with_exit_code_zero():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 / 3 points" in result.stdout and "PASS  q1_tests" in result.stdout
     assert f"isolation: {sandbox.isolation()}" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("Every visible test passes"), "what comes next"
 
 
 def test_blank_release_fails_with_exit_code_one():
     result = run_cli(RELEASE)
     assert result.returncode == 1
     assert "FAIL  q2_tests" in result.stdout and "NotImplementedError" in result.stdout
+    assert all("not answered yet" in line for line in result.stdout.splitlines() if line.startswith("FAIL"))
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("Stuck? `") and f"scalingml check {RELEASE} --hint` adds a nudge" in last, "points to hints"
 
 
 @pytest.mark.parametrize(

@@ -67,12 +67,17 @@ def _without_markers(source: str) -> str:
     )
 
 
+def heading(question: str, assignment: str) -> str:
+    """What a model answer is shown under, in the notebook and in the terminal."""
+    return f"Model answer for {hints.question_id(question).removesuffix('_tests')} ({assignment})"
+
+
 def solution(question: str, assignment: str | None = None, folder: str | os.PathLike | None = None) -> None:
     """Show the model answer of ``question`` in the notebook (default assignment: the folder it runs in)."""
     folder = Path(folder or os.getcwd()).resolve()
     assignment = assignment or folder.name
     text = model_answer(assignment, question, course.root(folder))
-    title = f"Model answer for {hints.question_id(question).removesuffix('_tests')} ({assignment})"
+    title = heading(question, course.resolve_assignment(assignment, course.root(folder)))
     try:
         from IPython import get_ipython
         from IPython.display import Markdown, display

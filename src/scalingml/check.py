@@ -181,7 +181,7 @@ def check_notebook(path: str | os.PathLike, limits: sandbox.Limits | None = None
         error = _error(executed.cells[index])
         reason = "ok" if error is None else (_answer_error(executed, index, set(result.timed_out), limit) or error)
         if reason.startswith("NotImplementedError"):
-            reason = "not answered yet: the answer still raises NotImplementedError"
+            reason = "not answered yet: the test called your answer, which still raises NotImplementedError"
         elif index in result.timed_out:
             reason = f"the test ran past {limit} and was interrupted"
         rows.append(
@@ -230,6 +230,18 @@ def format_report(report: CheckReport) -> str:
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
     return "\n".join(lines)
+
+
+def next_step(report: CheckReport, notebook: str, hinted: bool) -> str:
+    """The line after the report: where to look when a test fails, what follows when all pass."""
+    if report.passed:
+        return (
+            "Every visible test passes (hidden tests are added when it is graded): submit it as your instructor "
+            "asks, or go on to the next lesson."
+        )
+    if hinted:
+        return "Fix the first FAIL above, save the notebook, and check again."
+    return f"Stuck? `{command('check', notebook, '--hint')}` adds a nudge for each failing question."
 
 
 def format_hints(report: CheckReport, folder: Path | None = None, level: int = 1) -> str:

@@ -106,7 +106,9 @@ def _dist(args: argparse.Namespace) -> int:
 def _solution(args: argparse.Namespace) -> int:
     from scalingml import answers
 
-    print(answers.model_answer(args.assignment, args.question))
+    text = answers.model_answer(args.assignment, args.question)  # refuses first in a learner distribution
+    print(f"{answers.heading(args.question, course.resolve_assignment(args.assignment))}, to compare with yours:")
+    print(text)
     return 0
 
 
@@ -140,6 +142,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.hint is not None and not report.passed:
         print()
         print(check.format_hints(report, level=args.hint))
+    print(check.next_step(report, args.notebook, hinted=args.hint is not None))
     return 0 if report.passed else 1
 
 
