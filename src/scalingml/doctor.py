@@ -85,7 +85,7 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
     except scale.UnknownProfileError as exc:
         rows.append(Check("scale profile", str(exc), ok=False))
         return rows
-    rows.append(Check("scale profile", f"{profile.name} ({profile.description}); from {scale.active_source()}"))
+    rows.append(Check("scale profile", f"{profile.name} — {profile.description} (set by {scale.active_source()})"))
     from scalingml import cluster
 
     how = cluster.plan(profile)

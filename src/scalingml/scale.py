@@ -115,7 +115,7 @@ PROFILES: dict[str, ScaleProfile] = {
     ),
     "small": ScaleProfile(
         name="small",
-        description="default: a laptop or Binder (a few minutes per notebook at most)",
+        description="the default, for a laptop or Binder: a few minutes per notebook at most",
         n_rows=20_000,
         min_rows=1_000,
         repeats=3,
