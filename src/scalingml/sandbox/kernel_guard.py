@@ -141,12 +141,7 @@ def _restore_list(target: list, saved: list, label: str, notes: list[str]) -> No
         target[:] = saved
 
 
-def before_test(cell: str) -> str:
-    """Restore the snapshot (reporting each difference), then guard the comparisons of test cell ``cell``."""
-    if not _state:
-        return json.dumps({"nonce": None, "notes": ["the kernel guard was never installed"]})
-    notes: list[str] = []
-    shell = _shell()
+def _restore_modules(shell, notes: list[str]) -> None:
     for name, module in _state["sys_modules"].items():
         if sys.modules.get(name) is not module:
             notes.append(f"sys.modules[{name!r}] was replaced")
@@ -157,6 +152,9 @@ def before_test(cell: str) -> str:
             if namespace.get(attribute, _MISSING) is not value:
                 notes.append(f"{name}.{attribute} was replaced")
                 namespace[attribute] = value
+
+
+def _restore_classes(shell, notes: list[str]) -> None:
     for cls, saved in _state["class_dicts"].items():
         for attribute, value in saved.items():
             if vars(cls).get(attribute, _MISSING) is not value:
@@ -166,14 +164,23 @@ def before_test(cell: str) -> str:
             if attribute in COMPARISON_METHODS or attribute == "equals":
                 notes.append(f"{cls.__name__}.{attribute} was added")
                 delattr(cls, attribute)
+
+
+def _restore_user_bindings(shell, notes: list[str]) -> None:
     for name, value in _state["user_bindings"].items():
         if shell.user_ns.get(name, _MISSING) is not value:
             notes.append(f"the name {name!r} was rebound")
             shell.user_ns[name] = value
+
+
+def _restore_transformers(shell, notes: list[str]) -> None:
     for name, saved in _state["transformers"].items():
         _restore_list(getattr(shell, name), saved, f"IPython's {name}", notes)
     for name, saved in _state["manager"].items():
         _restore_list(getattr(shell.input_transformer_manager, name), saved, f"IPython's input {name}", notes)
+
+
+def _restore_exception_handler(shell, notes: list[str]) -> None:
     if (
         shell.custom_exceptions != _state["custom_exceptions"]
         or shell.__dict__.get("CustomTB") is not _state["custom_tb"]
@@ -184,6 +191,9 @@ def before_test(cell: str) -> str:
             shell.__dict__.pop("CustomTB", None)
         else:
             shell.CustomTB = _state["custom_tb"]
+
+
+def _restore_shell(shell, notes: list[str]) -> None:
     for name, value in _state["shell_dict"].items():
         if shell.__dict__.get(name) is not value:
             notes.append(f"IPython's {name} was replaced")
@@ -195,11 +205,40 @@ def before_test(cell: str) -> str:
         if getattr(type(shell), name, None) is not value:
             notes.append(f"IPython's {name} was replaced on its class")
             setattr(type(shell), name, value)
+
+
+def _restore_excepthook(shell, notes: list[str]) -> None:
     if sys.excepthook is not _state["excepthook"]:
         notes.append("sys.excepthook was replaced")
         sys.excepthook = _state["excepthook"]
+
+
+def _restore_events(shell, notes: list[str]) -> None:
     for name, saved in _state["events"].items():
         _restore_list(shell.events.callbacks[name], saved, f"IPython's {name} event callbacks", notes)
+
+
+#: What :func:`before_test` puts back, in this order; each step notes every difference it restores.
+RESTORE_STEPS = (
+    _restore_modules,
+    _restore_classes,
+    _restore_user_bindings,
+    _restore_transformers,
+    _restore_exception_handler,
+    _restore_shell,
+    _restore_excepthook,
+    _restore_events,
+)
+
+
+def before_test(cell: str) -> str:
+    """Restore the snapshot (reporting each difference), then guard the comparisons of test cell ``cell``."""
+    if not _state:
+        return json.dumps({"nonce": None, "notes": ["the kernel guard was never installed"]})
+    notes: list[str] = []
+    shell = _shell()
+    for restore in RESTORE_STEPS:
+        restore(shell, notes)
     shell.user_ns[GUARD_NAME] = compare
     shell.ast_transformers.append(_CompareGuard())
     return _reply([f"before {cell}: {note} (restored)" for note in dict.fromkeys(notes)])
@@ -304,18 +343,18 @@ def _check(value, budget: list[int] | None = None) -> None:
                 f"a graded test compared a {kind.__name__} object whose {method} was written in the notebook; "
                 "tests compare plain values (numbers, strings, lists, arrays, data frames)"
             )
+    for item in _contained(value):
+        _check(item, budget)
+
+
+def _contained(value):
+    """The values inside ``value`` that a comparison with it also compares: items, keys, object cells."""
     if isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            _check(item, budget)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check(key, budget)
-            _check(item, budget)
-    elif getattr(value, "dtype", None) is not None and str(getattr(value, "dtype", "")) == "object":
-        for item in getattr(value, "ravel", lambda: value)():
-            _check(item, budget)
-    elif hasattr(value, "dtypes") and hasattr(value, "columns"):  # a data frame: its object columns
-        for column in value.columns:
-            if str(value[column].dtype) == "object":
-                for item in value[column]:
-                    _check(item, budget)
+        return value
+    if isinstance(value, dict):
+        return (part for pair in value.items() for part in pair)
+    if getattr(value, "dtype", None) is not None and str(getattr(value, "dtype", "")) == "object":
+        return getattr(value, "ravel", lambda: value)()
+    if hasattr(value, "dtypes") and hasattr(value, "columns"):  # a data frame: its object columns
+        return (item for column in value.columns if str(value[column].dtype) == "object" for item in value[column])
+    return ()

@@ -182,6 +182,40 @@ class KernelGuard:
         self._call(f"__import__('scalingml.sandbox.kernel_guard', fromlist=['after_test']).after_test({name!r})")
 
 
+def _execute_cell(client, guard: KernelGuard, cell, index: int, limits, status: RunnerStatus, watchdog) -> bool:
+    """Run one code cell, a test cell between the guard's checks; False when the kernel is gone (stop the run)."""
+    test = cells.is_autograded_test(cell)
+    name = cells.nbgrader_metadata(cell).get("grade_id", f"cell {index}")
+    if not guard.installed and (test or not cells.nbgrader_metadata(cell).get("locked")):
+        guard.install()  # before the first cell a learner could have written
+    started = time.monotonic()
+    try:
+        if test:
+            guard.before_test(name)
+        client.execute_cell(cell, index)
+        if test:
+            guard.after_test(name)
+            if index not in client.truncated:  # a truncated cell keeps its note: too much output is flagged
+                status.warnings += [f"{name}: {line}" for line in set_aside_stderr(cell)]
+    except DeadKernelError:
+        status.stopped = (
+            f"the kernel was ended in cell {index}: it started more than {limits.processes} processes"
+            if watchdog and watchdog.tripped
+            else f"the kernel died in cell {index} (out of memory, a crash, or the code exited the kernel)"
+        )
+        return False
+    if time.monotonic() - started >= limits.cell_timeout:
+        status.timed_out.append(index)
+        cell.outputs.append(
+            nbformat.v4.new_output(
+                "stream",
+                name="stderr",
+                text=f"[interrupted: the cell ran past the {limits.cell_timeout} s per-cell limit]\n",
+            )
+        )
+    return True
+
+
 def execute(job: RunnerJob) -> RunnerStatus:
     """Execute every code cell of the job's notebook in a sandboxed kernel; return the status."""
     notebook_path, output, limits = Path(job.notebook), Path(job.output), job.limits
@@ -218,35 +252,8 @@ def execute(job: RunnerJob) -> RunnerStatus:
             if time.monotonic() - begun > limits.notebook_timeout:
                 status.stopped = f"the notebook ran past its {limits.notebook_timeout} s wall limit"
                 break
-            test = cells.is_autograded_test(cell)
-            name = cells.nbgrader_metadata(cell).get("grade_id", f"cell {index}")
-            if not guard.installed and (test or not cells.nbgrader_metadata(cell).get("locked")):
-                guard.install()  # before the first cell a learner could have written
-            started = time.monotonic()
-            try:
-                if test:
-                    guard.before_test(name)
-                client.execute_cell(cell, index)
-                if test:
-                    guard.after_test(name)
-                    if index not in client.truncated:  # a truncated cell keeps its note: too much output is flagged
-                        status.warnings += [f"{name}: {line}" for line in set_aside_stderr(cell)]
-            except DeadKernelError:
-                status.stopped = (
-                    f"the kernel was ended in cell {index}: it started more than {limits.processes} processes"
-                    if watchdog and watchdog.tripped
-                    else f"the kernel died in cell {index} (out of memory, a crash, or the code exited the kernel)"
-                )
+            if not _execute_cell(client, guard, cell, index, limits, status, watchdog):
                 break
-            if time.monotonic() - started >= limits.cell_timeout:
-                status.timed_out.append(index)
-                cell.outputs.append(
-                    nbformat.v4.new_output(
-                        "stream",
-                        name="stderr",
-                        text=f"[interrupted: the cell ran past the {limits.cell_timeout} s per-cell limit]\n",
-                    )
-                )
             status.executed.append(index)
             status.truncated = sorted(client.truncated)
             status.tampering = list(dict.fromkeys(guard.notes))
