@@ -107,7 +107,9 @@ def test_check_with_hint_prints_a_hint_for_each_failing_question():
     assert result.returncode == 1
     table = hints.load_hints(release.parent)
     for question in ("q1_tests", "q2_tests"):
-        assert f"HINT  {question} (1/{len(table[question])}): {table[question][0]}" in result.stdout, result.stdout
+        assert f"HINT  {question} (1/{len(table[question])}): {hints.plain(table[question][0])}" in result.stdout, (
+            result.stdout
+        )
 
 
 @pytest.mark.slow
@@ -128,6 +130,16 @@ def test_check_takes_hints_from_the_notebooks_own_assignment_not_its_folder(tmp_
     welcome = hints.load_hints(REPO / "exercises" / "00_welcome")
     for question in ("q1_tests", "q2_tests"):
         last = len(welcome[question])
-        line = f"HINT  {question} ({last}/{last}): {welcome[question][-1]} (there is no level 9: this is the last)"
+        shown = hints.plain(welcome[question][-1])
+        line = f"HINT  {question} ({last}/{last}): {shown} (there is no level 9: this is the last)"
         assert line in result.stdout, result.stdout
     assert hints.load_hints(folder)["q1_tests"][-1] not in result.stdout, "01's hints given to a 00 notebook"
+
+
+def test_terminal_hints_are_plain_text_for_every_shipped_hint():
+    """`scalingml check --hint` prints to a terminal: no Markdown emphasis or TeX dollars left in any hint."""
+    for folder in sorted((REPO / "solutions").iterdir()):
+        for question, levels in hints.load_hints(folder).items():
+            for text in levels:
+                shown = hints.plain(text)
+                assert "**" not in shown and "$" not in shown and "\\," not in shown, (folder.name, question, shown)

@@ -264,5 +264,5 @@ def format_hints(report: CheckReport, folder: Path | None = None, level: int = 1
             continue
         shown, note = hints.pick(levels, level)
         more = f" (more: --hint {shown + 1})" if shown < len(levels) else f" ({note or 'the last level'})"
-        lines.append(f"HINT  {row.question} ({shown}/{len(levels)}): {levels[shown - 1]}{more}")
+        lines.append(f"HINT  {row.question} ({shown}/{len(levels)}): {hints.plain(levels[shown - 1])}{more}")
     return "\n".join(lines)

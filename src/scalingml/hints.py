@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from scalingml.errors import ScalingmlError
@@ -94,6 +95,19 @@ def _levels(question: str, folder: str | os.PathLike | None) -> list[str]:
     return hints[key]
 
 
+def plain(text: str) -> str:
+    """A hint's Markdown as terminal text: no ``**``/``*`` emphasis, and ``$math$`` as plain symbols.
+
+    >>> plain(r"**Fit** $\\log t = \\log a + k \\log n$, then *read* $k$ (`np.polyfit`)")
+    'Fit log t = log a + k log n, then read k (`np.polyfit`)'
+    >>> plain(r"$t = a\\,n^k$")
+    't = a n^k'
+    """
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    return re.sub(r"\$([^$]+)\$", lambda m: re.sub(r"\\(\w+)", r"\1", m.group(1).replace("\\,", " ")), text)
+
+
 def hint_text(question: str, level: int = 1, folder: str | os.PathLike | None = None) -> str:
     """The hint at ``level`` (1 = a nudge, the last = a near-solution; past the last, the last) for ``question``."""
     levels = _levels(question, folder)
@@ -120,4 +134,4 @@ def hint(question: str, level: int = 1, folder: str | os.PathLike | None = None)
             return
     except ImportError:  # pragma: no cover - IPython comes with JupyterLab
         pass
-    print(message.replace("**", "").replace("*", ""))
+    print(plain(message))
