@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -65,3 +66,34 @@ def test_earlier_students_keep_their_rows_and_take_the_gradebooks_scores(tmp_pat
     kept = merged.loc["bartholomew"]
     assert kept["reasons"] == "00_welcome.ipynb: not valid notebook JSON" and kept["score"] == 13.0
     assert kept["recorded_at"] == "2026-12-03T09:00:00Z"
+
+
+def test_question_figures_leave_out_submissions_none_of_whose_code_ran(tmp_path):
+    """A rejected notebook scores 0 on every question, but it says nothing about how clear a question was."""
+    executed = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": {"grade": True, "grade_id": "q1_tests"}}),
+            nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade": True, "grade_id": "q2_tests"}}),
+        ]
+    )
+    executed.cells[1].outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=[])]
+    for student in ("alice", "bob"):
+        (tmp_path / student / "00_welcome").mkdir(parents=True)
+        nbformat.write(executed, tmp_path / student / "00_welcome" / "00_welcome.ipynb")
+    rows = [
+        (student, question, score)
+        for student, q1, q2 in (("alice", 1.0, 0.0), ("bob", 1.0, 0.0), ("carol", 0.0, 0.0))
+        for question, score in (("q1_tests", q1), ("q2_tests", q2))
+    ]
+    scores = pd.DataFrame(
+        [{"student": s, "notebook": "00_welcome", "question": q, "score": v, "max_score": 1.0, "autograded": True}
+         for s, q, v in rows]
+    )  # fmt: skip
+    statuses = pd.DataFrame({"student": ["alice", "bob", "carol"], "status": ["graded", "graded", "rejected"]})
+    figures = report.question_figures(scores, statuses, tmp_path, "00_welcome").set_index("question")
+    assert list(figures.columns) == report.QUESTION_COLUMNS[:1] + report.QUESTION_COLUMNS[2:]
+    assert figures.loc["q1_tests", "students"] == 2 and figures.loc["q1_tests", "mean_score"] == 1.0
+    assert figures.loc["q1_tests", "errored_share"] == 0.0, "carol's never-run notebook is not an error of q1"
+    assert figures.loc["q2_tests", "errored_share"] == 1.0
+    everyone = report.question_figures(scores, statuses.assign(status="graded"), tmp_path, "00_welcome")
+    assert everyone.set_index("question").loc["q1_tests", "students"] == 3

@@ -18,12 +18,14 @@ import nbformat
 import pandas as pd
 
 from scalingml import cells, sandbox
-from scalingml.grading.status import Outcome
+from scalingml.grading.status import Outcome, Status
 
 STATUS_COLUMNS = ["student", "status", "score", "max_score", "seconds", "reasons", "recorded_at"]
 #: The status of a student in the gradebook whom no ``scalingml grade`` run recorded (nbgrader's own autograde)
 UNRECORDED = "graded earlier"
-QUESTION_COLUMNS = ["notebook", "question", "max_score", "mean_score", "full_marks_share", "errored_share"]
+QUESTION_COLUMNS = ["notebook", "question", "students", "max_score", "mean_score", "full_marks_share", "errored_share"]
+#: Statuses of a submission none of whose code ran: left out of the per-question figures (they would read as errors).
+NOTHING_RAN = {Status.REJECTED.value, Status.MISSING.value, Status.FAILED.value}
 
 
 def _pad(value: object, width: int) -> str:
@@ -169,6 +171,32 @@ def class_statuses(run: pd.DataFrame, report_dir: Path, totals: pd.DataFrame) ->
     return merged.sort_values("student", kind="stable").reset_index(drop=True)[STATUS_COLUMNS]
 
 
+def question_figures(
+    scores: pd.DataFrame, statuses: pd.DataFrame, autograded_dir: Path, assignment: str
+) -> pd.DataFrame:
+    """How each autograded question did over the submissions that ran (:data:`NOTHING_RAN` ones left out).
+
+    ``students`` is how many submissions each figure is over; ``errored_share`` the share whose test cell
+    ended in an error (an unanswered question, a crash) rather than a failed assertion or a pass.
+    """
+    nothing_ran = set(statuses.loc[statuses["status"].isin(NOTHING_RAN), "student"])
+    autograded = scores[scores["autograded"] & ~scores["student"].isin(nothing_ran)].copy()
+    autograded["errored"] = errored_tests(autograded, autograded_dir, assignment)
+    return (
+        autograded.assign(full=autograded["score"] >= autograded["max_score"])
+        .groupby(["notebook", "question"], sort=False)
+        .agg(
+            students=("student", "nunique"),
+            max_score=("max_score", "max"),
+            mean_score=("score", "mean"),
+            full_marks_share=("full", "mean"),
+            errored_share=("errored", "mean"),
+        )
+        .reset_index()
+        .reindex(columns=QUESTION_COLUMNS)
+    )
+
+
 def build_report(
     outcomes: list[Outcome],
     scores: pd.DataFrame,
@@ -209,19 +237,7 @@ def build_report(
         .fillna({"status": UNRECORDED, "recorded_at": ""})
         .sort_values("student")
     )
-    autograded = scores[scores["autograded"]].copy()
-    autograded["errored"] = errored_tests(autograded, autograded_dir, assignment)
-    questions = (
-        autograded.assign(full=autograded["score"] >= autograded["max_score"])
-        .groupby(["notebook", "question"], sort=False)
-        .agg(
-            max_score=("max_score", "max"),
-            mean_score=("score", "mean"),
-            full_marks_share=("full", "mean"),
-            errored_share=("errored", "mean"),
-        )
-        .reset_index()
-    )[QUESTION_COLUMNS]
+    questions = question_figures(scores, everyone, autograded_dir, assignment)
     report_dir.mkdir(parents=True, exist_ok=True)
     grades.to_csv(report_dir / "grades.csv", index=False)
     questions.round(3).to_csv(report_dir / "questions.csv", index=False)
