@@ -102,6 +102,15 @@ def folder_note(path: Path, assignment: str | None) -> str | None:
     )
 
 
+def _visible_part(cell) -> str:
+    """A test cell's source above its hidden tests (a source notebook has them; a release has none)."""
+    return cell.source.split(cells.BEGIN_HIDDEN_TESTS)[0].rstrip()
+
+
+def _points(cell):
+    return cells.nbgrader_metadata(cell).get("points")
+
+
 def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
     """Put back the release's test cells where they were deleted or edited, as the grader does; say which."""
     notes = []
@@ -118,11 +127,7 @@ def restore_tests(notebook: nbformat.NotebookNode, release: nbformat.NotebookNod
             mine = nbformat.v4.new_code_cell(reference.source, metadata=reference.metadata)
             notebook.cells.insert(position, mine)
             notes.append(f"{grade_id} was deleted: the release's tests ran in its place (as when graded)")
-        elif mine.source.split(cells.BEGIN_HIDDEN_TESTS)[
-            0
-        ].rstrip() != reference.source.rstrip() or cells.nbgrader_metadata(mine).get(
-            "points"
-        ) != cells.nbgrader_metadata(reference).get("points"):
+        elif _visible_part(mine) != reference.source.rstrip() or _points(mine) != _points(reference):
             mine.source, mine.metadata = reference.source, reference.metadata
             notes.append(f"{grade_id} was edited: the release's tests ran instead (as when graded)")
         previous = mine

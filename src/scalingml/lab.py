@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from scalingml import course
+
 #: Seconds JupyterLab gets to shut its kernels down after a forwarded signal before it is killed.
 STOP_SECONDS = 20
 FORWARDED = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
@@ -30,8 +32,6 @@ LEARNER_CONFIG = Path(__file__).parent / "learner_jupyter_config"
 
 def environment(root: Path, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment JupyterLab runs in on ``root``: in a learner distribution, with :data:`LEARNER_CONFIG`."""
-    from scalingml import course
-
     env = dict(os.environ if base is None else base)
     if course.is_learner_distribution(root):
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
