@@ -207,7 +207,8 @@ def _solution_notebook() -> nbformat.NotebookNode:
 
 def _run_checks(root: Path, *selection: str) -> subprocess.CompletedProcess:
     """The registry-driven tests, run by pytest in ``root`` against the package copied there."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # no outer xdist
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), str(root)])
     command = [sys.executable, "-m", "pytest", "-o", "addopts=", "-n", "0", "-p", "no:cacheprovider", "-q", "-rA"]
     command += ["--import-mode=importlib", *selection]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
