@@ -17,12 +17,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from scalingml import lessons
+from scalingml import distribution, lessons
 from scalingml.lessons import Lesson, LessonEntryError, UnknownLessonError, lowercase_first
 from scalingml.quickcheck import lesson_module
 from tests.notebook_tools import REPO, read
 
-READMES = ("README.md", "learner/README.md")
+READMES = ("README.md", f"{distribution.OVERLAY_DIR}/README.md")
 
 
 def _markdown_lines(notebook) -> list[str]:
@@ -219,7 +219,7 @@ def test_a_new_lesson_is_one_registry_entry_plus_its_files(tmp_path):
     refuse the lesson's files until its entry is written, then cover it (quick checks, self-assessment, outline)."""
     root = tmp_path / "course"
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-    for folder in ("src/scalingml", "course", "solutions", "learner"):
+    for folder in ("src/scalingml", "course", "solutions", distribution.OVERLAY_DIR):
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     for name in ("README.md", "nbgrader_config.py", "pyproject.toml", "conftest.py"):
         shutil.copy2(REPO / name, root / name)
@@ -273,7 +273,7 @@ def test_a_new_lesson_is_one_registry_entry_plus_its_files(tmp_path):
         "test_lessons.py::test_each_entry_has_its_notebook_with_its_title_and_sections[06]",
         "test_lessons.py::test_each_entry_names_the_experiment_modules_its_notebook_imports[06]",
         "test_lessons.py::test_each_entry_has_its_quick_checks_and_its_assignment[06]",
-        "test_lessons.py::test_the_readme_outline_is_the_registry[learner/README.md]",
+        f"test_lessons.py::test_the_readme_outline_is_the_registry[{distribution.OVERLAY_DIR}/README.md]",
         "test_quickcheck.py::test_every_lesson_section_closes_with_its_own_quick_check[06_throwaway]",
         "test_talent_training.py::test_the_bank_is_one_quick_check_question_per_challenge_of_every_lesson",
     ):
