@@ -389,11 +389,3 @@ def test_check_runs_the_visible_tests_in_the_distribution(fresh, monkeypatch, ca
     out = capsys.readouterr().out
     assert "FAIL  q1_tests" in out and "not answered yet" in out and "HINT  q1_tests (1/" in out
     assert "no released copy" not in out, "the check found the release in the distribution's exercises/"
-
-
-def test_the_learner_readme_lists_the_same_lessons_as_the_course_readme():
-    def outline(text: str) -> list[str]:
-        return [line for line in text.splitlines() if re.match(r"\| 0\d \|", line)]
-
-    learner = (REPO / distribution.OVERLAY_DIR / "README.md").read_text()
-    assert outline(learner) == outline((REPO / "README.md").read_text()) and len(outline(learner)) == 6

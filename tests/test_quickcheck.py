@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from scalingml import lessons
 from scalingml.quickcheck import (
     QUESTIONS,
     Estimate,
@@ -14,18 +15,12 @@ from scalingml.quickcheck import (
     Option,
     QuickCheckError,
     check_answer,
-    lesson00,
-    lesson01,
-    lesson02,
-    lesson03,
-    lesson04,
-    lesson05,
+    lesson_module,
     question,
     quick_check,
 )
-from tests.notebook_tools import notebooks, read
+from tests.notebook_tools import REPO, read
 
-MODULES = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05)
 CHOICES = [q for q in QUESTIONS.values() if isinstance(q, MultipleChoice)]
 ESTIMATES = [q for q in QUESTIONS.values() if isinstance(q, Estimate)]
 #: measurements the estimate checks need, at a plausible value (the lessons pass the real ones)
@@ -33,11 +28,13 @@ MEASURED = {"k": 1.1, "r2": 0.97}
 
 
 def test_keys_are_unique_and_name_their_lesson():
-    keys = [q.key for module in MODULES for q in module.CHECKS]
+    keys = [q.key for lesson in lessons.LESSONS for q in lesson_module(lesson).CHECKS]
     assert len(keys) == len(set(keys)) == len(QUESTIONS)
-    for number, module in enumerate(MODULES):
-        assert module.CHECKS, module.__name__
-        assert all(q.key.startswith(f"{number:02d}.") for q in module.CHECKS), module.__name__
+    for lesson in lessons.LESSONS:
+        checks = lesson_module(lesson).CHECKS
+        assert checks, lesson.quickcheck
+        assert all(q.key.startswith(f"{lesson.number}.") for q in checks), lesson.quickcheck
+        assert {s.key for s in lesson.sections} <= {q.key for q in checks}, "each challenge section has its check"
 
 
 @pytest.mark.parametrize("mcq", CHOICES, ids=lambda q: q.key)
@@ -200,12 +197,11 @@ def _quick_check_keys(source: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("lesson", notebooks("course"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("lesson", lessons.LESSONS, ids=lambda lesson: lesson.name)
 def test_every_lesson_section_closes_with_its_own_quick_check(lesson):
-    number = lesson.name[:2]
     used = []
-    for title, codes in _sections(read(lesson)):
+    for title, codes in _sections(read(REPO / lesson.notebook)):
         keys = [key for source in codes for key in _quick_check_keys(source)]
-        assert keys, f"{lesson.name}, section '{title}' has no quick check"
+        assert keys, f"{lesson.notebook}, section '{title}' has no quick check"
         used += keys
-    assert sorted(used) == sorted(k for k in QUESTIONS if k.startswith(f"{number}.")), lesson.name
+    assert sorted(used) == sorted(q.key for q in lesson_module(lesson).CHECKS), lesson.notebook

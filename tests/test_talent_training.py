@@ -5,11 +5,12 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold, train_test_split
 
-from scalingml import scale
+from scalingml import lessons, scale
 from scalingml.errors import ScalingmlError
 from scalingml.experiments.features import customer_xy
 from scalingml.experiments.talent import learning_path as lp
 from scalingml.experiments.talent import tuning
+from scalingml.quickcheck import MultipleChoice, Option, QuickCheckError, lesson_module
 
 
 @pytest.fixture(scope="module")
@@ -92,42 +93,63 @@ def test_conclude_tuning_branches():
 # ----------------------------------------------------------------------------------------------- learning path
 
 
-def test_question_bank_is_well_formed():
-    ids = [q.id for q in lp.QUESTIONS]
-    assert len(ids) == len(set(ids)) >= 8
+def test_the_bank_is_one_quick_check_question_per_challenge_of_every_lesson():
+    assert all(isinstance(question, MultipleChoice) for question in lp.QUESTIONS)
+    assert [q.key for q in lp.QUESTIONS] == [section.key for section in lessons.sections()], "in course order"
+    assert set(lp.EXAMPLE_ANSWERS) <= {q.key for q in lp.QUESTIONS}
     for question in lp.QUESTIONS:
-        assert 0 <= question.correct < len(question.options) and question.choices[-1] == lp.NOT_SURE
-        assert question.lesson[:2] in {"01", "02", "03", "04", "05"}
-    assert set(lp.EXAMPLE_ANSWERS) <= set(ids)
-    sections = {(q.lesson, q.section) for q in lp.QUESTIONS}
-    assert len(sections) == len(lp.QUESTIONS) == 15, "one question per section of the five lessons"
+        assert lp.choices(question) == (*(o.text for o in question.options), lp.NOT_SURE)
+
+
+def test_the_bank_lives_with_each_lessons_quick_checks():
+    for lesson in lessons.LESSONS:
+        keys = [q.key for q in lesson_module(lesson).ASSESSMENT]
+        assert keys == [section.key for section in lesson.sections], lesson.quickcheck
+
+
+def test_grade_names_each_questions_lesson_and_section_from_the_registry():
+    graded = lp.grade({"04.retention": "a"}).set_index("question")
+    assert graded.loc["04.retention"].tolist() == ["04 talent", "2 Retention", "correct"]
+    assert graded.loc["05.bias", "lesson"] == "05 regulation and ethics"
+
+
+def test_a_bank_question_must_point_to_a_lesson_section():
+    stray = MultipleChoice(key="04.nowhere", prompt="?", options=(Option("x", True), Option("y", False)))
+    with pytest.raises(ScalingmlError, match="No lesson section '04.nowhere'; known: 04.skill-gap"):
+        lp.grade({}, (stray,))
 
 
 def test_describe_path_counts_sections_not_questions():
-    bank = (
-        lp.Question("a", "01 data", "1 Quality", "?", ("x", "y"), 0),
-        lp.Question("b", "01 data", "1 Quality", "?", ("x", "y"), 0),
-        lp.Question("c", "01 data", "2 Volume", "?", ("x", "y"), 0),
-    )
-    text = lp.describe_path(lp.learning_path({"a": 1, "b": 1, "c": 1}, bank))
+    def ask(key):
+        return MultipleChoice(key=key, prompt="?", options=(Option("x", True), Option("y", False)))
+
+    bank = (ask("01.quality"), ask("01.quality"), ask("01.volume"))
+    text = lp.describe_path(lp.learning_path({"01.quality": "b", "01.volume": "b"}, bank))
     assert text.startswith("Your learning path (2 section(s) to revisit, from 3 question(s)")
 
 
 def test_all_correct_gives_an_empty_path_and_all_wrong_every_section():
-    right = {q.id: q.correct for q in lp.QUESTIONS}
+    right = {q.key: q.right_letter for q in lp.QUESTIONS}
     assert lp.learning_path(right).empty
-    wrong = {q.id: (q.correct + 1) % len(q.options) for q in lp.QUESTIONS}
+    wrong = {q.key: next(letter for letter in q.letters if letter != q.right_letter) for q in lp.QUESTIONS}
     path = lp.learning_path(wrong)
     assert len(path) == len(lp.QUESTIONS) and set(path["status"]) == {"wrong"}
     assert path["lesson"].is_monotonic_increasing, "in course order"
 
 
+def test_answers_are_what_the_quick_checks_take():
+    question = lp.QUESTIONS[0]
+    right = question.options.index(next(o for o in question.options if o.correct))
+    for answer in (question.right_letter, question.right_letter.upper(), right + 1, question.options[right].text):
+        assert lp.status(question, answer) == "correct", answer
+
+
 def test_not_sure_and_unanswered_are_on_the_path():
     question = lp.QUESTIONS[0]
-    graded = lp.grade({question.id: len(question.options)}).set_index("question")
-    assert graded.loc[question.id, "status"] == lp.NOT_SURE
-    assert graded.loc[lp.QUESTIONS[1].id, "status"] == "unanswered"
-    assert lp.grade({question.id: None}).set_index("question").loc[question.id, "status"] == "unanswered"
+    graded = lp.grade({question.key: lp.NOT_SURE}).set_index("question")
+    assert graded.loc[question.key, "status"] == lp.NOT_SURE
+    assert graded.loc[lp.QUESTIONS[1].key, "status"] == "unanswered"
+    assert lp.grade({question.key: None}).set_index("question").loc[question.key, "status"] == "unanswered"
 
 
 def test_example_answers_give_a_path_that_names_lessons_and_sections():
@@ -138,20 +160,30 @@ def test_example_answers_give_a_path_that_names_lessons_and_sections():
 
 
 @pytest.mark.parametrize(
-    "answers, match", [({"nope": 0}, "nope"), ({"leakage": 9}, "options 0..3"), ({"leakage": "1"}, "got '1'")]
+    "answers, match",
+    [
+        ({"nope": "a"}, "No self-assessment question 'nope'; known: 01.quality"),
+        ({"04.skill-gap": 9}, "9 is not an answer to 04.skill-gap: give one of a, b, c, 'not sure', or None"),
+        ({"04.skill-gap": True}, "True is not an answer"),
+        ({"04.skill-gap": "z"}, "'z' is not an answer"),
+    ],
 )
 def test_bad_answers_are_named(answers, match):
-    with pytest.raises(lp.BadAnswerError, match=match):
+    with pytest.raises(QuickCheckError, match=match):
         lp.grade(answers)
+    assert issubclass(QuickCheckError, ScalingmlError)
 
 
 def test_widget_shows_the_same_path_as_the_logic():
     widget = lp.assessment_widget()
     radios = [c for c in widget.children if hasattr(c, "options")]
     assert len(radios) == len(lp.QUESTIONS)
-    radios[0].value = radios[0].options[lp.QUESTIONS[0].correct]
+    first = lp.QUESTIONS[0]
+    radios[0].value = next(o.text for o in first.options if o.correct)
+    radios[1].value = lp.NOT_SURE
     button = widget.children[-2]
     button.click()
     expected = lp.describe_path(lp.learning_path(widget.answers()))
-    assert widget.answers()[lp.QUESTIONS[0].id] == lp.QUESTIONS[0].correct
+    assert widget.answers()[first.key] == first.right_letter
+    assert widget.answers()[lp.QUESTIONS[1].key] == lp.NOT_SURE and widget.answers()[lp.QUESTIONS[2].key] is None
     assert expected.splitlines()[0] in widget.children[-1].value

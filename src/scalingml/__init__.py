@@ -10,6 +10,7 @@ Modules (``tests/test_package_docs.py`` checks that every module and subpackage 
     datasets      seeded synthetic tables, partitioned storage, shipped datasets
     experiments   the lessons' scale experiments and the ``conclude_*`` functions that word their verdicts
     quickcheck    the ungraded quick checks closing each section of a lesson
+    lessons       the lesson registry: each lesson's number, slug, title, challenges and files, said once
     cluster       a Dask client: embedded LocalCluster or ``DASK_SCHEDULER_ADDRESS``
     doctor        the environment report behind ``scalingml doctor``
     course        where the course lives: its root, assignments, lessons, and nbgrader's API on it

@@ -7,7 +7,9 @@ In a lesson::
     quick_check("00.first-experiment", k=fit.k, r2=fit.r2)  # a number to estimate, against this run's fit
 
 Without widgets (a terminal, a notebook viewer), answer in code: ``check_answer("02.overfitting", "b")``.
-The questions live in ``lessonNN.py`` beside this file; the logic in :mod:`scalingml.quickcheck.model`.
+The questions live in each lesson's module beside this file (``lessonNN.py``, named by its entry in
+:mod:`scalingml.lessons`): ``CHECKS``, the quick checks closing its sections, and ``ASSESSMENT``, one question per
+challenge for lesson 04's self-assessment. The logic is :mod:`scalingml.quickcheck.model`.
 
 >>> print(check_answer("03.hardware-limits", 800).verdict)
 close
@@ -19,13 +21,20 @@ scalingml.quickcheck.model.QuickCheckError: 'z' is not an option of 02.overfitti
 
 from __future__ import annotations
 
-from scalingml.quickcheck import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05
+import importlib
+from types import ModuleType
+
+from scalingml import lessons
 from scalingml.quickcheck.model import Estimate, Feedback, MultipleChoice, Option, Question, QuickCheckError
 
+
+def lesson_module(lesson: lessons.Lesson) -> ModuleType:
+    """The module holding ``lesson``'s ``CHECKS`` and ``ASSESSMENT`` (its registry entry names it)."""
+    return importlib.import_module(lesson.quickcheck)
+
+
 QUESTIONS: dict[str, Question] = {
-    question.key: question
-    for module in (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05)
-    for question in module.CHECKS
+    question.key: question for lesson in lessons.LESSONS for question in lesson_module(lesson).CHECKS
 }
 
 __all__ = [
@@ -36,6 +45,7 @@ __all__ = [
     "Option",
     "QuickCheckError",
     "check_answer",
+    "lesson_module",
     "question",
     "quick_check",
 ]

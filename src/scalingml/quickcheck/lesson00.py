@@ -1,4 +1,7 @@
-"""Quick checks for lesson 00 (welcome): one per section."""
+"""Lesson 00 (welcome). ``CHECKS``: the quick checks closing its sections (one per section).
+
+``ASSESSMENT``: one question per challenge for lesson 04's self-assessment (its learning path).
+"""
 
 from scalingml.quickcheck.model import Estimate, MultipleChoice, Option
 
@@ -111,3 +114,6 @@ CHECKS = (
         start=1.0,
     ),
 )
+
+#: The welcome lesson has no challenge sections, so no self-assessment question.
+ASSESSMENT = ()

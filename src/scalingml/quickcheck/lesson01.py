@@ -1,4 +1,7 @@
-"""Quick checks for lesson 01 (data management): quality, volume, variety."""
+"""Lesson 01 (data management). ``CHECKS``: the quick checks closing its sections (quality, volume, variety).
+
+``ASSESSMENT``: one question per challenge for lesson 04's self-assessment (its learning path).
+"""
 
 from scalingml.quickcheck.model import MultipleChoice, Option
 
@@ -81,6 +84,37 @@ CHECKS = (
                 "It does not: unmatched keys are dropped (inner join) or padded with missing values (left join), "
                 "silently.",
             ),
+        ),
+    ),
+)
+
+#: One self-assessment question per challenge (lesson 04's learning path), keyed by its section.
+ASSESSMENT = (
+    MultipleChoice(
+        key="01.quality",
+        prompt="A supplier silently switches a column from euros to cents. What catches it before training?",
+        options=(
+            Option("Cross-validation of the next model", False),
+            Option("A schema with value checks, run on every new extract", True),
+            Option("Dropping the rows whose values are outliers", False),
+        ),
+    ),
+    MultipleChoice(
+        key="01.volume",
+        prompt="A table no longer fits in memory. What is the first thing to try?",
+        options=(
+            Option("Process it in chunks or partitions (out-of-core)", True),
+            Option("Rent a machine with more memory", False),
+            Option("Train on a random 10% sample", False),
+        ),
+    ),
+    MultipleChoice(
+        key="01.variety",
+        prompt="Two sources spell customer names differently. How do you join them?",
+        options=(
+            Option("An exact join on the lower-cased name", False),
+            Option("A join on the postcode alone", False),
+            Option("A fuzzy join on normalised names, then check the doubtful matches", True),
         ),
     ),
 )

@@ -1,4 +1,8 @@
-"""Quick checks for lesson 02 (model complexity): overfitting, interpretability, training time."""
+"""Lesson 02 (model complexity). ``CHECKS``: the quick checks closing its sections (overfitting, interpretability,
+training time).
+
+``ASSESSMENT``: one question per challenge for lesson 04's self-assessment (its learning path).
+"""
 
 from scalingml.quickcheck.model import MultipleChoice, Option
 
@@ -82,6 +86,40 @@ CHECKS = (
                 False,
                 "That assumes an exponent of exactly 1. Trees grow like n·log n, kernel methods like n² or worse.",
             ),
+        ),
+    ),
+)
+
+#: One self-assessment question per challenge (lesson 04's learning path), keyed by its section.
+ASSESSMENT = (
+    MultipleChoice(
+        key="02.overfitting",
+        prompt="Training accuracy 0.99, cross-validated accuracy 0.75. What is happening, and what do you do?",
+        options=(
+            Option("Underfitting: add more features", False),
+            Option("Overfitting: reduce complexity, chosen by cross-validation", True),
+            Option("Data leakage: the cross-validation is wrong", False),
+        ),
+    ),
+    MultipleChoice(
+        key="02.interpretability",
+        prompt=(
+            "You need the most important features of a boosted model and of a linear model, compared the same way. Use "
+            "..."
+        ),
+        options=(
+            Option("The linear model's coefficients and the trees' split counts", False),
+            Option("Permutation importance on held-out rows, for both models", True),
+            Option("The correlation of each feature with the target", False),
+        ),
+    ),
+    MultipleChoice(
+        key="02.training-time",
+        prompt="Fit time grows like n^2. The data grows 4 times. The fit takes about ...",
+        options=(
+            Option("4 times longer", False),
+            Option("8 times longer", False),
+            Option("16 times longer", True),
         ),
     ),
 )

@@ -1,4 +1,7 @@
-"""Quick checks for lesson 03 (infrastructure): hardware limits, cost, maintenance."""
+"""Lesson 03 (infrastructure). ``CHECKS``: the quick checks closing its sections (hardware limits, cost, maintenance).
+
+``ASSESSMENT``: one question per challenge for lesson 04's self-assessment (its learning path).
+"""
 
 from scalingml.quickcheck.model import Estimate, MultipleChoice, Option
 
@@ -69,6 +72,40 @@ CHECKS = (
                 "A steady fall month after month is not noise; check it against the standard error of the "
                 "monthly accuracy before you wave it away.",
             ),
+        ),
+    ),
+)
+
+#: One self-assessment question per challenge (lesson 04's learning path), keyed by its section.
+ASSESSMENT = (
+    MultipleChoice(
+        key="03.hardware-limits",
+        prompt="Your laptop cannot finish a search overnight. The same code on a rented Dask cluster needs ...",
+        options=(
+            Option("A rewrite with Dask's own estimators", False),
+            Option("A scheduler address and the data where the workers can read it", True),
+            Option("A GPU on every worker", False),
+        ),
+    ),
+    MultipleChoice(
+        key="03.cost",
+        prompt=(
+            "Three models differ in accuracy by less than the test set's noise; their costs per million predictions "
+            "differ tenfold. Which do you deploy?"
+        ),
+        options=(
+            Option("The most accurate one", False),
+            Option("The cheapest one whose accuracy the others do not beat beyond noise", True),
+            Option("The one with the most parameters, for future growth", False),
+        ),
+    ),
+    MultipleChoice(
+        key="03.maintenance",
+        prompt="Feature distributions (PSI) are stable, but accuracy drops as labels arrive. This is ...",
+        options=(
+            Option("Covariate drift: retrain on new features", False),
+            Option("Concept drift: the relation between features and outcome changed", True),
+            Option("A false alarm: PSI says nothing moved", False),
         ),
     ),
 )

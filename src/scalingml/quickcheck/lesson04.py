@@ -1,4 +1,7 @@
-"""Quick checks for lesson 04 (talent): skill gap, retention, training."""
+"""Lesson 04 (talent). ``CHECKS``: the quick checks closing its sections (skill gap, retention, training).
+
+``ASSESSMENT``: one question per challenge for lesson 04's self-assessment (its learning path).
+"""
 
 from scalingml.quickcheck.model import MultipleChoice, Option
 
@@ -77,6 +80,37 @@ CHECKS = (
                 False,
                 "One dataset and one budget cannot show 'never'; it shows only that here the gain is within noise.",
             ),
+        ),
+    ),
+)
+
+#: One self-assessment question per challenge (lesson 04's learning path), keyed by its section.
+ASSESSMENT = (
+    MultipleChoice(
+        key="04.skill-gap",
+        prompt="Selecting the 20 best features on all rows, then cross-validating, gives a score that is ...",
+        options=(
+            Option("Honest, because the folds are still separate", False),
+            Option("Too optimistic: select inside the Pipeline", True),
+            Option("Too pessimistic, because fewer features are used", False),
+        ),
+    ),
+    MultipleChoice(
+        key="04.retention",
+        prompt="The truck factor counts ...",
+        options=(
+            Option("The fewest people whose departure leaves most files without anyone who knows them", True),
+            Option("The fewest people who made more than half of the commits", False),
+            Option("The people who wrote more lines than anyone else", False),
+        ),
+    ),
+    MultipleChoice(
+        key="04.training",
+        prompt="Before tuning hyper-parameters for a day, you should ...",
+        options=(
+            Option("Measure the default model and the tuning budget needed to beat it beyond noise", True),
+            Option("Run a grid over every parameter, then keep the best test score", False),
+            Option("Switch to a deep network, which needs less tuning", False),
         ),
     ),
 )

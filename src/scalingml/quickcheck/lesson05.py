@@ -1,4 +1,7 @@
-"""Quick checks for lesson 05 (regulation and ethics): privacy, bias, transparency."""
+"""Lesson 05 (regulation and ethics). ``CHECKS``: the quick checks closing its sections (privacy, bias, transparency).
+
+``ASSESSMENT``: one question per challenge for lesson 04's self-assessment (its learning path).
+"""
 
 from scalingml.quickcheck.model import MultipleChoice, Option
 
@@ -68,6 +71,37 @@ CHECKS = (
                 False,
                 "Fidelity is agreement with the forest, not accuracy: the forest may be right where the tree differs.",
             ),
+        ),
+    ),
+)
+
+#: One self-assessment question per challenge (lesson 04's learning path), keyed by its section.
+ASSESSMENT = (
+    MultipleChoice(
+        key="05.privacy",
+        prompt="You share a customer table with an analytics partner. The customer ids should be ...",
+        options=(
+            Option("Kept as they are: ids are not personal data", False),
+            Option("Hashed with SHA-256, which cannot be reversed", False),
+            Option("Replaced by keyed pseudonyms (HMAC), with the key kept by you", True),
+        ),
+    ),
+    MultipleChoice(
+        key="05.bias",
+        prompt="A model's accuracy is the same for two groups. Is it fair?",
+        options=(
+            Option("Yes: equal accuracy is equal treatment", False),
+            Option("Not necessarily: compare selection and error rates per group in an audit", True),
+            Option("Yes, if the group column is not a feature", False),
+        ),
+    ),
+    MultipleChoice(
+        key="05.transparency",
+        prompt="A small tree mimics a large model for a regulator. What must you report with it?",
+        options=(
+            Option("Its fidelity: how often it agrees with the model it explains", True),
+            Option("Its accuracy on the training rows", False),
+            Option("Nothing: a tree explains itself", False),
         ),
     ),
 )

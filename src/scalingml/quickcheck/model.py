@@ -37,11 +37,15 @@ class QuickCheckError(ScalingmlError, ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """One answer of a multiple-choice question, and why it is right or wrong."""
+    """One answer of a multiple-choice question, and why it is right or wrong.
+
+    A quick check explains every option (``tests/test_quickcheck.py`` checks it); a self-assessment question
+    (a lesson's ``ASSESSMENT``) only sends a wrong answer to a section, and may leave ``why`` empty.
+    """
 
     text: str
     correct: bool
-    why: str
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,11 @@ class MultipleChoice:
     @property
     def letters(self) -> tuple[str, ...]:
         return tuple(string.ascii_lowercase[: len(self.options)])
+
+    @property
+    def right_letter(self) -> str:
+        """The letter of the correct option."""
+        return next(letter for letter, option in zip(self.letters, self.options, strict=True) if option.correct)
 
     def option(self, answer: str | int) -> Option:
         """The option named by its letter (``"b"``), its number from 1 (``2``) or its exact text."""
