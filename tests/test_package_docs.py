@@ -28,7 +28,7 @@ def test_the_version_is_written_once_and_the_installed_metadata_reads_it():
 
 
 def test_the_pre_commit_hooks_run_the_readme_commands_lint_steps():
-    """The hooks and CI lint the same way: each hook's command is a step of the README's test command."""
+    """The hooks and CI lint and type-check the same way: each hook's command is a step of the README's test command."""
     import yaml
 
     from scalingml import course
@@ -38,7 +38,8 @@ def test_the_pre_commit_hooks_run_the_readme_commands_lint_steps():
     readme = (root / "README.md").read_text()
     test_command = next(line for line in readme.splitlines() if "pytest -m timing" in line)
     steps = [step.strip() for step in test_command.split("&&")]
-    assert {hook["entry"] for hook in hooks} == {step for step in steps if step.startswith(".venv/bin/ruff")}
+    checks = {step for step in steps if step.startswith((".venv/bin/ruff", ".venv/bin/mypy"))}
+    assert {hook["entry"] for hook in hooks} == checks and ".venv/bin/mypy" in checks
 
 
 def test_every_relative_link_in_the_guides_leads_to_a_file():

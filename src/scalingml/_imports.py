@@ -17,4 +17,4 @@ SLOW_OPTIONAL_MODULES = ("rfc3987_syntax",)
 def skip_slow_optional_imports() -> None:
     """Make importing the slow optional modules fail fast, so their users fall back (an ImportError)."""
     for name in SLOW_OPTIONAL_MODULES:
-        sys.modules.setdefault(name, None)
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None in sys.modules makes import fail

@@ -22,12 +22,16 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dask
 
 from scalingml import scale
 from scalingml.errors import ScalingmlError
 from scalingml.scale import ScaleProfile
+
+if TYPE_CHECKING:
+    import distributed
 from scalingml.scratch import scratch_dir
 
 ADDRESS_ENV_VAR = "DASK_SCHEDULER_ADDRESS"
@@ -103,7 +107,7 @@ def _unreachable(address: str, timeout: float, exc: BaseException) -> ClusterUna
 @contextlib.contextmanager
 def client(
     profile: ScaleProfile | None = None, *, address: str | None = None, timeout: float = DEFAULT_TIMEOUT
-) -> Iterator[distributed.Client]:  # noqa: F821
+) -> Iterator[distributed.Client]:
     """Yield a connected ``distributed.Client``; close it (and any embedded cluster) afterwards."""
     from distributed import Client, LocalCluster
 

@@ -169,7 +169,7 @@ def _git(course_root: Path, *args: str) -> str | None:
 def _marker(course_root: Path) -> dict:
     """What the marker file says: the course, its version, and the commit it was built from (if git knows it)."""
     version = course.version(course_root)
-    marker = {
+    marker: dict[str, str | bool] = {
         "course": "scalingml",
         "version": version,
         "contents": "lessons, released exercises with hints, datasets and the package: no solutions, no hidden tests",

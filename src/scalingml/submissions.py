@@ -17,6 +17,7 @@ import json
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -65,7 +66,9 @@ def _wrapped_in_one_folder(paths: list[PurePosixPath], assignment: str, pattern:
     return flat_named or student_folders
 
 
-def _read_tree(entries: dict[PurePosixPath, callable], assignment: str, named_regexp: str) -> list[Submission]:
+def _read_tree(
+    entries: dict[PurePosixPath, Callable[[], bytes]], assignment: str, named_regexp: str
+) -> list[Submission]:
     """Group ``{relative path: reader}`` into submissions, by sub-folder or by zip_collect file name."""
     entries = {path: read for path, read in entries.items() if not _ignored(path.parts)}
     pattern = re.compile(named_regexp)
@@ -149,6 +152,8 @@ def _capped(size: int, name: str, read) -> bytes:
 
 class TooLarge(bytes):
     """Stands in for a file too large to read; remembers its size."""
+
+    size: int
 
     def __new__(cls, size: int):
         obj = super().__new__(cls, b"")

@@ -270,9 +270,12 @@ def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: s
                 f"keep {bought.model}."
             )
     if len(front) == 1:
-        sentences.append(f"The front is a single model: on this data no budget buys more accuracy than {bought.model}.")
+        sentences.append(
+            f"The front is a single model: on this data no budget buys more accuracy than {front.iloc[0].model}."
+        )
     dominated = frame[~pareto_front(frame, cost=cost, score=score)]
-    clearly, nominally = [], []
+    clearly: list[str] = []
+    nominally: list[str] = []
     for row in dominated.itertuples():
         rivals = frame[(frame[cost] <= getattr(row, cost)) & (frame[score] >= getattr(row, score))]
         se = np.hypot(rivals.get("accuracy_se", 0.0), getattr(row, "accuracy_se", 0.0))

@@ -287,12 +287,12 @@ def off_data_share(X, feature: str, partner: str, values: Sequence[float], *, co
     >>> off_data_share(X, "a", "b", [0, 1, 2]).round(2)[["rows_near", "off_data"]].to_dict("list")
     {'rows_near': [15, 15, 1], 'off_data': [0.52, 0.52, nan]}
     """
-    values = np.asarray(list(values), dtype=float)
+    grid = np.asarray(list(values), dtype=float)
     x, other = X[feature].to_numpy(float), X[partner].to_numpy(float)
-    half = np.diff(values).min() / 2 if len(values) > 1 else np.inf
+    half = np.diff(grid).min() / 2 if len(grid) > 1 else np.inf
     lo_q, hi_q = (1 - coverage) / 2, 1 - (1 - coverage) / 2
     rows = []
-    for value in values:
+    for value in grid:
         near = other[np.abs(x - value) <= half + 1e-12]
         if len(near) < MIN_ROWS_NEAR:
             share = float("nan")

@@ -312,7 +312,7 @@ def conclude_rare_values(
     released = generalise(frame, ladder[rung - 1])
     values = smallest_class(released, quasi_ids)
     shares = {c: float((released[c].astype(str) == str(v)).mean()) for c, v in values.items()}
-    rarest = min(shares, key=shares.get)
+    rarest = min(shares, key=shares.__getitem__)
     before = ladder_frame.set_index("rung").loc[rung - 1]
     described = ", ".join(f"{c} {v}" for c, v in values.items())
     old, new = ladder[rung - 1], ladder[rung]

@@ -60,7 +60,7 @@ def make_dirty_customers(n_rows: int, *, seed: int = 0, rate: float = 0.02) -> t
     frame[["region", "plan"]] = frame[["region", "plan"]].astype(str)
     truth: list[dict] = []
 
-    def pick(k: int) -> np.ndarray:
+    def pick(k: float) -> np.ndarray:
         return rng.choice(n_rows, size=max(1, int(round(k))), replace=False)
 
     for row in pick(n_rows * rate):
@@ -215,7 +215,7 @@ def dirt_cost(
     rows = []
     for rate in progress(list(rates), desc=f"{kind} rates"):
         test = make_customers(n_test, seed=seed + 1_000)
-        train = make_customers(n_rows, seed=seed, **({kind: rate} if kind == "label_noise" else {}))
+        train = make_customers(n_rows, seed=seed, label_noise=rate if kind == "label_noise" else 0.0)
         if kind == "missing_rate":
             test = inject_missing(test, rate, columns, seed=seed + 1)
             train = inject_missing(train, rate, columns, seed=seed + 2)
@@ -300,7 +300,7 @@ def conclude_family_cost(cost: pd.DataFrame, *, n_test: int | None = None) -> li
         if len(lost) < 2:
             sentences.append(f"{span}: only one model family was measured, nothing to compare.")
             continue
-        worst, most, least = max(lost, key=lost.get), max(lost.values()), min(lost.values())
+        worst, most, least = max(lost, key=lost.__getitem__), max(lost.values()), min(lost.values())
         noise = 2 * np.sqrt(variance)
         (first_model, first_lost), *others = lost.items()
         head = f"{span}: {first_model} lost {first_lost:.3f} accuracy" + "".join(f", {m} {v:.3f}" for m, v in others)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ class TimedEstimator:
     complexity: str
     known_exponent: float
     max_rows_share: float = 1.0
+
+
+def _fit(make: Callable[[], BaseEstimator], xy: tuple) -> BaseEstimator:
+    """A fresh estimator from ``make`` fitted on ``xy`` (features, labels)."""
+    return make().fit(*xy)
 
 
 def reference_estimators(seed: int = 0) -> dict[str, TimedEstimator]:
@@ -95,7 +101,7 @@ def _fit_time_curves(
         frames.append(
             measure.measure_scaling(
                 setup=lambda n: customer_xy(n, seed=seed),
-                run=lambda xy, make=spec.make: make().fit(*xy),
+                run=functools.partial(_fit, spec.make),
                 sizes=own_sizes,
                 label=name,
                 repeat=repeat,
@@ -336,7 +342,7 @@ def _known_tiers(known: Mapping[str, float], close: float) -> list[list[str]]:
     """Labels sorted by known exponent, grouped where neighbours are within ``close`` of each other."""
     tiers: list[list[str]] = []
     previous = None
-    for label in sorted(known, key=known.get):
+    for label in sorted(known, key=known.__getitem__):
         if previous is not None and known[label] - previous <= close:
             tiers[-1].append(label)
         else:
@@ -457,10 +463,10 @@ def conclude_extrapolation(
         return (
             f"No forecast for {target:,} rows: that is {target / largest:.0f}x the largest size measured "
             f"({measured}), and a power law is trusted only up to {max_growth:g}x. At {limit:,} rows "
-            f"{what} would take about {format_seconds(fit.predict(limit))}; measure larger sizes before "
+            f"{what} would take about {format_seconds(float(fit.predict(limit)))}; measure larger sizes before "
             "forecasting further."
         )
-    return f"At {target:,} rows {what} should take about {format_seconds(fit.predict(target))} ({measured})."
+    return f"At {target:,} rows {what} should take about {format_seconds(float(fit.predict(target)))} ({measured})."
 
 
 #: Amdahl's cap is stated as one number only when the timings' spread is at most this (and >= 2 worker counts > 1).

@@ -178,9 +178,9 @@ def rules_to_show(curve: pd.DataFrame, target: float, fallback: int = 2) -> tupl
     The smallest depth reaching ``target`` (:func:`smallest_faithful_depth`); if none does,
     ``fallback``, labelled as not faithful.
     """
-    depth = smallest_faithful_depth(curve, target)
-    faithful = depth is not None
-    depth = depth if faithful else fallback
+    smallest = smallest_faithful_depth(curve, target)
+    faithful = smallest is not None
+    depth = smallest if smallest is not None else fallback
     row = curve.set_index("depth").loc[depth]
     status = (
         f"the smallest depth reaching the {target:.0%} target"
@@ -404,7 +404,9 @@ def _fairness_entries(summary: Mapping) -> dict:
 
     Accuracy is left out: it is already under the metrics.
     """
-    entries = {k: float(summary[k]) for k in ("dp_difference", "dp_se", "eo_difference", "eo_se") if k in summary}
+    entries: dict[str, float | str] = {
+        k: float(summary[k]) for k in ("dp_difference", "dp_se", "eo_difference", "eo_se") if k in summary
+    }
     if float(summary["dp_difference"]) > 2 * float(summary["dp_se"]):
         entries["lowest_group"], entries["highest_group"] = str(summary["lowest_group"]), str(summary["highest_group"])
     else:

@@ -86,7 +86,7 @@ def regenerate_feedback(
 
     course_root = Path(course_root or course.root()).resolve()
     assignment = course.require_assignments([assignment], course_root)[0]  # a number names it too
-    settings = {"GenerateFeedback.preprocessors": preprocessors(show_hidden_tests)}
+    settings: dict[str, object] = {"GenerateFeedback.preprocessors": preprocessors(show_hidden_tests)}
     if db_url:
         settings["CourseDirectory.db_url"] = db_url
     api = course.nbgrader_api(course_root, **settings)

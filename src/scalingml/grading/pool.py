@@ -41,7 +41,8 @@ class Pool:
 
     def __init__(self, jobs: int, dask_address: str | None):
         self.jobs, self.dask_address = max(1, int(jobs)), dask_address
-        self._local, self._runners = threading.local(), []
+        self._local = threading.local()
+        self._runners: list[execution.Runner] = []
 
     def __enter__(self):
         if self.dask_address:

@@ -12,6 +12,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -53,7 +54,7 @@ class GradingRun:
 
     assignment: str
     course_root: Path
-    api: object
+    api: Any  # nbgrader.apps.NbGraderAPI (untyped)
     limits: sandbox.Limits
     workdir: Path
     report_dir: Path

@@ -60,7 +60,7 @@ def question(key: str) -> Question:
     raise QuickCheckError(f"No quick check {key!r}; known: {', '.join(same_lesson)}.")
 
 
-def check_answer(key: str, answer: str | int | float, **measured: float) -> Feedback:
+def check_answer(key: str, answer: str | float, **measured: float) -> Feedback:
     """Answer a quick check in code: a letter (or option number) for multiple choice, a number for an estimate."""
     return question(key).evaluate(answer, measured)
 

@@ -83,7 +83,7 @@ class MultipleChoice:
         """The letter of the correct option."""
         return next(letter for letter, option in zip(self.letters, self.options, strict=True) if option.correct)
 
-    def option(self, answer: str | int) -> Option:
+    def option(self, answer: str | float) -> Option:
         """The option named by its letter (``"b"``), its number from 1 (``2``) or its exact text."""
         text = str(answer).strip()
         if isinstance(answer, bool):
@@ -98,7 +98,7 @@ class MultipleChoice:
         letters = ", ".join(self.letters)
         raise QuickCheckError(f"{answer!r} is not an option of {self.key}: answer with one of {letters}.")
 
-    def evaluate(self, answer: str | int, measured: Mapping[str, float] | None = None) -> Feedback:
+    def evaluate(self, answer: str | float, measured: Mapping[str, float] | None = None) -> Feedback:
         """Right or not, with the chosen option's explanation; a right answer also shows the others'."""
         if measured:
             raise QuickCheckError(f"{self.key} takes no measurement, not {', '.join(measured)}.")
@@ -176,7 +176,7 @@ class Estimate:
             raise QuickCheckError(f"{self.key}: the measured value {value!r} is not positive; rerun the experiment.")
         return value
 
-    def evaluate(self, answer: float, measured: Mapping[str, float] | None = None) -> Feedback:
+    def evaluate(self, answer: str | float, measured: Mapping[str, float] | None = None) -> Feedback:
         """``close`` within the tolerance factor, otherwise ``too low``/``too high``, with the explanation."""
         try:
             guess = float(answer)

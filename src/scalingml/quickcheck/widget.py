@@ -57,9 +57,14 @@ class QuickCheckPanel(widgets.VBox):
         self.feedback = widgets.HTML("")
         self.check.on_click(lambda _button: self.show())
         if isinstance(question, Estimate):  # once checked, moving the slider updates the feedback
-            self.answer.observe(lambda _change: self.feedback.value and self.show(), names="value")
+            self.answer.observe(self._refresh, names="value")
         super().__init__([header, self.answer, self.check, self.feedback])
         self.add_class("scalingml-quickcheck")
+
+    def _refresh(self, _change) -> None:
+        """Show the feedback again for the new slider value, once the learner has checked."""
+        if self.feedback.value:
+            self.show()
 
     @staticmethod
     def _answer_widget(question: Question) -> widgets.Widget:

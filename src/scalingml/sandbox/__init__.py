@@ -34,6 +34,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +115,9 @@ def limited_command(command: list[str], limits: Limits) -> list[str]:
     ]
 
 
-def bwrap_command(command: list[str], scratch: Path, *, hide: list[Path] = (), expose: list[Path] = ()) -> list[str]:
+def bwrap_command(
+    command: list[str], scratch: Path, *, hide: Sequence[Path | str] = (), expose: Sequence[Path | str] = ()
+) -> list[str]:
     """``command`` inside bubblewrap: read-only system, private /tmp, no network, only ``scratch`` writable.
 
     ``hide`` folders are covered with empty ones (files with an empty file); ``expose``

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,7 @@ class Runner:
     started for the next notebook.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
         self.replies: queue.Queue = queue.Queue()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the runner's whole life)
@@ -105,6 +106,7 @@ class Runner:
 
     @staticmethod
     def _read(process: subprocess.Popen, replies: queue.Queue) -> None:
+        assert process.stdout is not None  # started with stdout=PIPE
         for line in process.stdout:
             if line.startswith(REPLY):
                 replies.put(json.loads(line[len(REPLY) :]))
@@ -114,6 +116,7 @@ class Runner:
         """Run one job; return (why it was stopped, why the runner failed), each None if all went well."""
         if self.process is None or self.process.poll() is not None:
             self._start(job.env, job.cwd)
+        assert self.process is not None and self.process.stdin is not None  # started just above, stdin=PIPE
         try:
             self.process.stdin.write(job.to_json() + "\n")
             self.process.stdin.flush()
@@ -144,7 +147,7 @@ def run_notebook(
     files: dict[str, bytes] | None = None,
     limits: sandbox.Limits | None = None,
     *,
-    hide: list[str] = (),
+    hide: Sequence[str] = (),
     scratch_root: str | None = None,
     runner_process: Runner | None = None,
 ) -> Execution:

@@ -7,6 +7,7 @@ importing the sandbox (the kernel guard does, inside the learner's kernel) does 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -21,7 +22,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     (``ipc`` transport) kept in the scratch folder.
     """
 
-    def __init__(self, *, scratch: Path, limits: Limits, hide: list[Path] = (), expose: list[Path] = (), **kwargs):
+    def __init__(
+        self,
+        *,
+        scratch: Path,
+        limits: Limits,
+        hide: Sequence[Path | str] = (),
+        expose: Sequence[Path | str] = (),
+        **kwargs,
+    ):
         self.scratch, self.limits = Path(scratch), limits
         self.hidden, self.exposed = [Path(p) for p in hide], [Path(p) for p in expose]
         if bwrap_path():
@@ -37,7 +46,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw.setdefault("stdout", subprocess.DEVNULL)
         return await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    async def interrupt_kernel(self) -> None:
+    async def interrupt_kernel(self) -> None:  # type: ignore[override]  # jupyter_client types it sync
         # A signal sent from outside reaches bubblewrap, not the kernel inside it; ipykernel
         # also accepts an interrupt request on its control channel, which always arrives.
         self._connect_control_socket()

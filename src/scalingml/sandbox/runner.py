@@ -152,7 +152,8 @@ class KernelGuard:
     """
 
     def __init__(self, client: NotebookClient):
-        self.client, self.nonce, self.notes, self.installed = client, secrets.token_hex(16), [], False
+        self.client, self.nonce, self.installed = client, secrets.token_hex(16), False
+        self.notes: list[str] = []
 
     def _call(self, expression: str) -> None:
         async def call():
@@ -241,7 +242,7 @@ def execute(job: RunnerJob) -> RunnerStatus:
     watchdog, pid = None, None
     with client.setup_kernel():
         begun = time.monotonic()  # the wall limit counts the learner's cells; the parent also bounds the start
-        pid = getattr(client.km.provisioner, "pid", None)
+        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
         if pid:
             watchdog = ProcessWatchdog(pid, limits.processes)
             watchdog.start()
@@ -280,7 +281,7 @@ def serve() -> int:
         os.chdir(job.cwd)
         try:
             execute(job)
-            reply = {"ok": True}
+            reply: dict[str, bool | str] = {"ok": True}
         except Exception as exc:  # reported to the parent, which records it for this submission
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         print(REPLY + json.dumps(reply), flush=True)
@@ -289,7 +290,7 @@ def serve() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scalingml.sandbox.runner", description=serve.__doc__.splitlines()[0]
+        prog="python -m scalingml.sandbox.runner", description=(serve.__doc__ or "").splitlines()[0]
     )
     parser.add_argument("--serve", action="store_true", required=True, help="read jobs from stdin (the only mode)")
     parser.parse_args(argv)

@@ -49,7 +49,7 @@ class ReproducibilityError(ScalingmlError, ValueError):
 
 def capture_environment(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> dict:
     """Python version, platform and the installed version of each package (``None`` when not installed)."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in packages:
         try:
             versions[name] = importlib.metadata.version(name)
@@ -152,36 +152,36 @@ def conclude_reproducibility(unpinned: Sequence[float], pinned: Sequence[float])
     >>> conclude_reproducibility([0.81, 0.83, 0.80], [0.82, 0.82]).startswith("Without pinned seeds, 3 runs")
     True
     """
-    unpinned, pinned = np.asarray(unpinned, float), np.asarray(pinned, float)
-    spread = float(unpinned.max() - unpinned.min())
+    free, fixed = np.asarray(unpinned, float), np.asarray(pinned, float)
+    spread = float(free.max() - free.min())
     if spread == 0:
         first = (
-            f"Without pinned seeds, {len(unpinned)} runs happened to agree ({float(unpinned[0])!r}): "
+            f"Without pinned seeds, {len(free)} runs happened to agree ({float(free[0])!r}): "
             "too few runs or too little randomness to see a spread at this profile — "
             "agreement by luck is not reproducibility."
         )
     else:
         first = (
-            f"Without pinned seeds, {len(unpinned)} runs of the same code on the same data range from "
-            f"{unpinned.min():.4f} to {unpinned.max():.4f} (a spread of {spread:.4f}, std {unpinned.std(ddof=1):.4f}):"
+            f"Without pinned seeds, {len(free)} runs of the same code on the same data range from "
+            f"{free.min():.4f} to {free.max():.4f} (a spread of {spread:.4f}, std {free.std(ddof=1):.4f}):"
             " a colleague re-running it cannot tell a change smaller than that spread from luck."
         )
-    if np.all(pinned == pinned[0]):
-        value = float(pinned[0])
+    if np.all(fixed == fixed[0]):
+        value = float(fixed[0])
         if spread == 0:
             where = ""
-        elif value > unpinned.max() or value < unpinned.min():
-            where = f" It lies {'above' if value > unpinned.max() else 'below'} the unpinned runs' range:"
+        elif value > free.max() or value < free.min():
+            where = f" It lies {'above' if value > free.max() else 'below'} the unpinned runs' range:"
         else:
             where = " It lies within the unpinned runs' range:"
-        second = f" With the seed pinned, all {len(pinned)} runs give {value!r}, to the last digit.{where}" + (
+        second = f" With the seed pinned, all {len(fixed)} runs give {value!r}, to the last digit.{where}" + (
             " a seed makes a number repeatable, not better or truer — it picks one draw from the spread."
             if where
             else ""
         )
     else:
         second = (
-            f" With the seed pinned, the runs still differ ({float(pinned.min())!r} to {float(pinned.max())!r}): "
+            f" With the seed pinned, the runs still differ ({float(fixed.min())!r} to {float(fixed.max())!r}): "
             "some randomness is not reached by the seed (threads, another estimator, the data)."
         )
     return first + second
