@@ -76,11 +76,19 @@ def _menu_frame(accuracies, costs=(1.0, 2.0, 4.0), se=0.01):
     )
 
 
-def test_budget_sentences_say_when_a_gain_is_real_or_noise():
+def _verdicts(steps):
+    return [(step.verdict, step.numbers["model"]) for step in steps]
+
+
+def test_budget_steps_buy_only_beyond_the_noise():
+    steps = cost.budget_steps(_menu_frame([0.70, 0.80, 0.81]))
+    assert _verdicts(steps) == [("first", "a"), ("buy", "b"), ("within noise", "b")]
+    assert steps[1].numbers["gain"] == pytest.approx(0.10) and steps[1].numbers["se"] == pytest.approx(
+        math.hypot(0.01, 0.01)
+    )
+    assert cost.recommended_model(_menu_frame([0.70, 0.80, 0.81])) == "b"
     real = cost.conclude_budgets(_menu_frame([0.70, 0.80, 0.81]))
-    assert "from 1 CPU-s buy a" in real[0]
-    assert "buy b" in real[1] and "a real gain" in real[1]
-    assert "not shown to pay" in real[2] and real[2].endswith("keep b.")
+    assert real[:3] == [step.sentence for step in steps] and real[2].endswith("keep b.")
     single = cost.conclude_budgets(_menu_frame([0.80, 0.79, 0.78]))
     assert "buy a" in single[0] and "single model" in single[1]
     assert single[-1].startswith("Nominally dominated (something cheaper is at least as accurate, but within noise): b")
@@ -91,9 +99,50 @@ def test_budget_sentences_say_when_a_gain_is_real_or_noise():
 
 def test_small_steps_add_up_against_the_model_bought_so_far():
     # each step is within noise of the previous one, but c is a real gain over a, the model still bought
-    sentences = cost.conclude_budgets(_menu_frame([0.70, 0.72, 0.74]))
-    assert sentences[1].endswith("keep a.")
-    assert "buy c" in sentences[2] and "over a" in sentences[2]
+    steps = cost.budget_steps(_menu_frame([0.70, 0.72, 0.74]))
+    assert _verdicts(steps) == [("first", "a"), ("within noise", "a"), ("buy", "c")]
+    assert steps[2].numbers["gain"] == pytest.approx(0.04), "the gain is counted from a, the model still bought"
+
+
+def _scored(correct_by_model, costs):
+    """A cost frame whose models were scored on the same rows (``correct``), as cost_accuracy_frame makes it."""
+    rows = []
+    for (name, correct), train in zip(correct_by_model.items(), costs, strict=True):
+        correct = np.asarray(correct, dtype=bool)
+        rows.append(
+            {
+                "model": name,
+                "train_cpu_s": train,
+                "accuracy": correct.mean(),
+                "accuracy_se": float(np.sqrt(correct.mean() * (1 - correct.mean()) / len(correct))),
+                "correct": correct,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_models_scored_on_the_same_rows_are_compared_pairwise():
+    # b gets right every row a gets right, plus 15 of 1,000: +0.015, beyond the paired noise
+    # (se 0.0038) though within the unpaired one (two binomial errors in quadrature, se 0.020)
+    a = np.r_[np.ones(700, bool), np.zeros(300, bool)]
+    b = a.copy()
+    b[700:715] = True
+    frame = _scored({"a": a, "b": b}, costs=[1.0, 2.0])
+    gain, se = cost.accuracy_difference(frame.iloc[1], frame.iloc[0])
+    assert gain == pytest.approx(0.015) and se == pytest.approx(0.00385, abs=1e-4)
+    assert _verdicts(cost.budget_steps(frame)) == [("first", "a"), ("buy", "b")]
+    unpaired = frame.drop(columns="correct")
+    assert _verdicts(cost.budget_steps(unpaired)) == [("first", "a"), ("within noise", "a")]
+
+
+def test_scaled_budget_scales_the_recommended_model_and_names_ties():
+    # hist 200 ties hist 50 on accuracy at 4x the cost: the budget rule keeps hist 50, and so does the scaling line
+    frame = _menu_frame([0.70, 0.80, 0.80], costs=(1.0, 2.0, 8.0)).assign(
+        model=["lin", "hist 50", "hist 200"], train_usd=[1e-5, 2e-5, 8e-5], train_g_co2=[1e-3, 2e-3, 8e-3]
+    )
+    sentence = cost.conclude_scaled_budget(frame, rows_factor=1_000, runs=365)
+    assert "with hist 50, the model the budget rule recommends" in sentence
+    assert sentence.endswith("dearer to train, so not worth scaling: hist 200.")
 
 
 def test_boosting_conclusion_compares_like_with_like():
@@ -110,8 +159,9 @@ def test_boosting_conclusion_compares_like_with_like():
         "(both grow trees of at most 8 leaves)."
     )
     faster_classic = frame.assign(train_cpu_s=[1.0, 2.0], accuracy=[0.80, 0.90])
-    assert "histogram boosting took 2.0x the CPU-s of classic boosting, for an accuracy difference of +0.100" in (
-        cost.conclude_boosting(faster_classic)
+    assert (
+        "histogram boosting took 2.0x the CPU-s of classic boosting, for an accuracy difference of +0.100 ± 0.014"
+        in (cost.conclude_boosting(faster_classic))
     )
     noisy = frame.assign(train_spread=[4.0, 0.0])
     assert "the same CPU-s within timing noise (400%)" in cost.conclude_boosting(noisy)
@@ -147,11 +197,14 @@ def test_serving_cost_sentence_says_batch_and_qualifies_the_ratio():
 
 def test_scaled_budget_multiplies_runs_and_rows():
     sentence = cost.conclude_scaled_budget(_priced(), rows_factor=1_000, runs=365)
-    assert "36.50 USD (3.65 kg CO2e) with forest" in sentence and "3.65 USD with lin" in sentence
+    assert "36.50 USD (3.65 kg CO2e) with forest, the model the budget rule recommends" in sentence
+    assert "3.65 USD with lin" in sentence
     assert sentence.endswith("a budget line.")
     assert cost.conclude_scaled_budget(_priced(), rows_factor=1, runs=1).endswith("still small change.")
     same = _priced().assign(accuracy=[0.9, 0.8])
-    assert "with lin, both the most accurate and the cheapest to train" in cost.conclude_scaled_budget(same)
+    assert "with lin, the model the budget rule recommends, and the cheapest to train" in cost.conclude_scaled_budget(
+        same
+    )
 
 
 def test_cost_accuracy_frame_and_prices_on_a_tiny_menu():

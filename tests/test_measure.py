@@ -167,3 +167,24 @@ def test_release_memory_lets_rss_see_a_repeated_allocation():
     measure.peak_memory(allocate, method="rss")
     measure.release_memory()
     assert measure.peak_memory(allocate, method="rss").peak_mb > 30
+
+
+def test_paired_difference_is_mcnemar_and_refuses_unequal_rows():
+    a = np.array([True] * 50 + [False] * 50)
+    b = np.array([True] * 40 + [False] * 10 + [True] * 5 + [False] * 45)
+    paired = measure.paired_difference(a, b)
+    assert (paired.only_a, paired.only_b, paired.n) == (10, 5, 100)
+    assert paired.difference == pytest.approx(0.05)
+    # the normal form of McNemar's statistic: (only_a - only_b) / sqrt(only_a + only_b), up to the n / (n - 1) of ddof=1
+    z = (paired.only_a - paired.only_b) / np.sqrt(paired.only_a + paired.only_b)
+    assert paired.difference / paired.se == pytest.approx(z, rel=0.02)
+    assert not paired.beyond_noise and str(paired) == f"+0.050 ± {paired.se:.3f}"
+    with pytest.raises(measure.InvalidParameterError, match="equal-length"):
+        measure.paired_difference(a, b[:-1])
+
+
+def test_a_conclusion_prints_its_sentence_and_keeps_its_verdict():
+    conclusion = measure.Conclusion("buy", "Buy b.", {"gain": 0.1})
+    assert str(conclusion) == "Buy b." and conclusion._repr_markdown_() == "Buy b."
+    assert conclusion.verdict == "buy" and conclusion.numbers == {"gain": 0.1}
+    assert measure.noise_band(0.0061) == "2 SE = 0.012"

@@ -17,7 +17,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,130 @@ def proportion_se(share, n_rows):
     """
     result = np.sqrt(np.asarray(share, dtype=float) * (1 - np.asarray(share, dtype=float)) / n_rows)
     return float(result) if result.ndim == 0 else result
+
+
+#: The course's one yardstick: a difference is *beyond the noise* when it exceeds this many standard errors of
+#: that difference (about 95% two-sided under a normal approximation). "±" in every printed sentence means one
+#: standard error; a noise band is written as ``NOISE_SE`` of them ("noise 2 SE = 0.012").
+NOISE_SE = 2.0
+
+
+def beyond_noise(difference: float, se: float, *, k: float = NOISE_SE) -> bool:
+    """True when ``difference`` is larger in size than ``k`` standard errors ``se`` of that difference.
+
+    An unknown (NaN) difference or standard error is never beyond the noise.
+
+    >>> beyond_noise(0.03, 0.01), beyond_noise(-0.03, 0.01), beyond_noise(0.015, 0.01), beyond_noise(0.1, float("nan"))
+    (True, True, False, False)
+    """
+    difference, se = float(difference), float(se)
+    if np.isnan(difference) or np.isnan(se):
+        return False
+    return abs(difference) > k * se
+
+
+def noise_band(se: float, *, k: float = NOISE_SE, digits: int = 3) -> str:
+    """How the sentences write a noise band: ``"2 SE = 0.012"`` for ``se=0.006``.
+
+    >>> noise_band(0.006)
+    '2 SE = 0.012'
+    """
+    return f"{k:g} SE = {k * float(se):.{digits}f}"
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Accuracy of model A minus model B, scored on the same rows, with its paired standard error.
+
+    ``only_a`` and ``only_b`` count the rows only A (only B) got right: McNemar's discordant
+    pairs, the only rows that carry information about the difference.
+    """
+
+    difference: float
+    se: float
+    n: int
+    only_a: int
+    only_b: int
+
+    @property
+    def beyond_noise(self) -> bool:
+        """The difference exceeds :data:`NOISE_SE` paired standard errors."""
+        return beyond_noise(self.difference, self.se)
+
+    def __str__(self) -> str:
+        return f"{self.difference:+.3f} ± {self.se:.3f}"
+
+
+def paired_difference(
+    correct_a: Sequence[bool] | np.ndarray, correct_b: Sequence[bool] | np.ndarray
+) -> PairedDifference:
+    """Compare two models scored on the *same* rows: the accuracy difference and its paired standard error.
+
+    The standard error of the mean of the per-row differences (correct_a - correct_b), which is
+    McNemar's test in its normal form: rows both models get right, or both get wrong, carry no
+    information about which is better. Adding the two accuracies' binomial standard errors in
+    quadrature instead treats the models as scored on different rows, and is several times too
+    wide when they agree on most rows.
+
+    >>> a = [True] * 90 + [False] * 10
+    >>> b = [True] * 85 + [False] * 15
+    >>> d = paired_difference(a, b)
+    >>> d.difference, d.only_a, d.only_b, round(d.se, 4), d.beyond_noise
+    (0.05, 5, 0, 0.0219, True)
+    >>> round(float(np.hypot(proportion_se(0.90, 100), proportion_se(0.85, 100))), 4)  # unpaired: 2.1x wider
+    0.0466
+    """
+    a, b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise InvalidParameterError(
+            f"paired_difference needs two equal-length, non-empty rows of per-row results; got {a.shape} and {b.shape}"
+        )
+    per_row = a.astype(float) - b.astype(float)
+    n = len(per_row)
+    se = float(per_row.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    return PairedDifference(float(per_row.mean()), se, n, int((a & ~b).sum()), int((b & ~a).sum()))
+
+
+def relative_spread(times: Sequence[float]) -> float:
+    """Relative spread of repeated measurements: interquartile range / median from four on, else range / median.
+
+    The interquartile range ignores one slow outlier (another program grabbing the core),
+    which would otherwise make every comparison look inconclusive. 0 for one measurement.
+
+    >>> relative_spread([1.0]), round(relative_spread([1.0, 1.2]), 2)
+    (0.0, 0.18)
+    >>> round(relative_spread([1.0, 1.0, 1.1, 1.0, 5.0]), 2)  # the 5.0 outlier is ignored
+    0.1
+    """
+    times = [float(t) for t in times]
+    if len(times) < 2:
+        return 0.0
+    median = statistics.median(times)
+    if median <= 0:
+        return 0.0
+    if len(times) < 4:
+        return (max(times) - min(times)) / median
+    q1, _, q3 = statistics.quantiles(times, n=4, method="inclusive")
+    return (q3 - q1) / median
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """A computed conclusion: the verdict as a value, the numbers it rests on, and the sentence said from them.
+
+    Experiments return these; tests assert ``verdict`` and ``numbers``; lessons print it (``str`` is
+    the sentence), so rewording a sentence never breaks a test of what was concluded.
+    """
+
+    verdict: str
+    sentence: str
+    numbers: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    def _repr_markdown_(self) -> str:  # a bare Conclusion at the end of a cell shows the sentence
+        return self.sentence
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,8 @@ def cost_accuracy_frame(
     CPU-seconds (``time.process_time``: every thread of this process) are what a cloud bills
     as vCPU time. Native thread pools are capped at one thread, so that idle threads
     spinning while they wait are not billed as work. ``accuracy_se`` is the binomial standard
-    error of the test accuracy: differences smaller than about twice it are noise.
+    error of the test accuracy; ``correct`` holds each test row's right/wrong, so two models
+    are compared on the same rows (:func:`accuracy_difference`), not by their two errors.
     """
     rows = []
     for name, (family, estimator) in progress(menu.items(), desc="models"):
@@ -170,29 +171,22 @@ def cost_accuracy_frame(
         with threadpool_limits(limits=1):
             train = measure.time_call(model.fit, X_train, y_train, repeat=repeat, clock=clock)
             predict = measure.time_call(model.predict, X_test, repeat=max(1, predict_repeat), clock=clock)
-        accuracy = float((model.predict(X_test) == np.asarray(y_test)).mean())
+        correct = np.asarray(model.predict(X_test) == np.asarray(y_test), dtype=bool)
+        accuracy = float(correct.mean())
         rows.append(
             {
                 "model": name,
                 "family": family,
                 "train_cpu_s": train.best,
-                "train_spread": _spread(train.times),
+                "train_spread": measure.relative_spread(train.times),
                 "predict_cpu_s_per_row": predict.best / len(X_test),
-                "predict_spread": _spread(predict.times),
+                "predict_spread": measure.relative_spread(predict.times),
                 "accuracy": accuracy,
                 "accuracy_se": measure.proportion_se(accuracy, len(X_test)),
+                "correct": correct,
             }
         )
     return pd.DataFrame(rows)
-
-
-def _spread(times) -> float:
-    """(max - min) / median of repeated timings; 0 for a single timing."""
-    times = list(times)
-    if len(times) < 2:
-        return 0.0
-    median = float(np.median(times))
-    return (max(times) - min(times)) / median if median > 0 else 0.0
 
 
 def price_models(frame: pd.DataFrame, assumptions: pd.DataFrame | Mapping[str, float]) -> pd.DataFrame:
@@ -233,42 +227,82 @@ def buy_at_budget(frame: pd.DataFrame, budget: float, *, cost: str = "train_cpu_
     return affordable.sort_values([score, cost], ascending=[False, True]).iloc[0]
 
 
-def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: str = "accuracy") -> list[str]:
-    """Which model to buy at each budget step of the Pareto front, said only as far as accuracy noise allows.
+def accuracy_difference(better, worse, *, score: str = "accuracy") -> tuple[float, float]:
+    """``better``'s score minus ``worse``'s, and the standard error of that difference.
+
+    Both rows scored on the same test rows (a ``correct`` column from :func:`cost_accuracy_frame`)
+    are compared pairwise (:func:`scalingml.measure.paired_difference`); rows without it (a frame
+    built by hand) fall back to both binomial standard errors in quadrature, which is wider.
+    """
+    a, b = getattr(better, "correct", None), getattr(worse, "correct", None)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape:
+        paired = measure.paired_difference(a, b)
+        return getattr(better, score) - getattr(worse, score), paired.se
+    se = math.hypot(float(getattr(better, "accuracy_se", 0.0)), float(getattr(worse, "accuracy_se", 0.0)))
+    return getattr(better, score) - getattr(worse, score), se
+
+
+def budget_steps(
+    frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: str = "accuracy"
+) -> list[measure.Conclusion]:
+    """Which model to buy at each budget step of the Pareto front, as far as accuracy noise allows.
 
     Each step up the front is a budget at which a more accurate model becomes affordable.
-    The recommendation moves up only when the gain over the model recommended so far exceeds
-    two standard errors of their difference (``hypot`` of both ``accuracy_se``: both accuracies
-    are noisy); otherwise the sentence says the extra spend is not shown to pay at this
-    profile, and keeps the cheaper model. (Assignment 03 uses a simpler rule, two standard
-    errors of the best model alone, which is slightly less strict.)
+    The recommendation moves up (verdict ``"buy"``) only when the gain over the model bought
+    so far is beyond the noise (:func:`scalingml.measure.beyond_noise` of the paired difference,
+    :func:`accuracy_difference`); otherwise (``"within noise"``) the extra spend is not shown to
+    pay at this profile and the cheaper model is kept. The first step's verdict is ``"first"``;
+    each step's ``numbers`` hold ``budget``, ``accuracy``, and from the second on ``gain``, ``se``.
     """
     front = frame[pareto_front(frame, cost=cost, score=score)].sort_values(cost)
-    sentences = []
+    steps: list[measure.Conclusion] = []
     bought = None
     for row in front.itertuples():
         budget, accuracy = getattr(row, cost), getattr(row, score)
+        numbers = {"budget": float(budget), "accuracy": float(accuracy)}
         if bought is None:
-            sentences.append(
+            sentence = (
                 f"Below {budget:.3g} CPU-s per training run nothing on the menu fits; from {budget:.3g} CPU-s "
                 f"buy {row.model} (accuracy {accuracy:.3f})."
             )
+            steps.append(measure.Conclusion("first", sentence, numbers | {"model": row.model}))
             bought = row
             continue
-        gain = accuracy - getattr(bought, score)
-        se = math.hypot(getattr(row, "accuracy_se", 0.0), getattr(bought, "accuracy_se", 0.0))
-        if gain > 2 * se:
-            sentences.append(
+        gain, se = accuracy_difference(row, bought, score=score)
+        numbers |= {"gain": float(gain), "se": float(se)}
+        if measure.beyond_noise(gain, se) and gain > 0:
+            sentence = (
                 f"From {budget:.3g} CPU-s ({budget / getattr(bought, cost):.1f}x more) buy {row.model}: "
-                f"accuracy {accuracy:.3f}, +{gain:.3f} over {bought.model}, a real gain (more than 2 standard errors)."
+                f"accuracy {accuracy:.3f}, {gain:+.3f} ± {se:.3f} over {bought.model}, a real gain (beyond the "
+                f"noise, {measure.noise_band(se)})."
             )
+            steps.append(measure.Conclusion("buy", sentence, numbers | {"model": row.model}))
             bought = row
         else:
-            sentences.append(
-                f"From {budget:.3g} CPU-s {row.model} is nominally more accurate ({accuracy:.3f}, +{gain:.3f}), "
-                f"but within the noise of the test set: the extra spend is not shown to pay at this profile; "
-                f"keep {bought.model}."
+            sentence = (
+                f"From {budget:.3g} CPU-s {row.model} is nominally more accurate ({accuracy:.3f}, "
+                f"{gain:+.3f} ± {se:.3f}), but within the noise of the test set ({measure.noise_band(se)}): the "
+                f"extra spend is not shown to pay at this profile; keep {bought.model}."
             )
+            steps.append(measure.Conclusion("within noise", sentence, numbers | {"model": bought.model}))
+    return steps
+
+
+def recommended_model(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: str = "accuracy") -> str:
+    """The model :func:`budget_steps` ends up buying: the cheapest whose accuracy no dearer model beats beyond noise.
+
+    >>> f = pd.DataFrame({"model": ["a", "b"], "train_cpu_s": [1.0, 4.0], "accuracy": [0.80, 0.81],
+    ...                   "accuracy_se": 0.01})
+    >>> recommended_model(f)  # b is nominally better, within the noise: keep a
+    'a'
+    """
+    return str(budget_steps(frame, cost=cost, score=score)[-1].numbers["model"])
+
+
+def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: str = "accuracy") -> list[str]:
+    """The sentences of :func:`budget_steps`, then the models never worth buying (dominated, beyond or within noise)."""
+    front = frame[pareto_front(frame, cost=cost, score=score)].sort_values(cost)
+    sentences = [step.sentence for step in budget_steps(frame, cost=cost, score=score)]
     if len(front) == 1:
         sentences.append(
             f"The front is a single model: on this data no budget buys more accuracy than {front.iloc[0].model}."
@@ -278,8 +312,10 @@ def conclude_budgets(frame: pd.DataFrame, *, cost: str = "train_cpu_s", score: s
     nominally: list[str] = []
     for row in dominated.itertuples():
         rivals = frame[(frame[cost] <= getattr(row, cost)) & (frame[score] >= getattr(row, score))]
-        se = np.hypot(rivals.get("accuracy_se", 0.0), getattr(row, "accuracy_se", 0.0))
-        beaten = ((rivals[score] - getattr(row, score)) > 2 * se).any()
+        beaten = any(
+            gain > 0 and measure.beyond_noise(gain, se)
+            for gain, se in (accuracy_difference(rival, row, score=score) for rival in rivals.itertuples())
+        )
         (clearly if beaten else nominally).append(row.model)
     if clearly:
         sentences.append(f"Never buy (something cheaper is more accurate beyond noise): {', '.join(clearly)}.")
@@ -307,8 +343,7 @@ def conclude_boosting(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
     parts = []
     for n, classic, hist in rows:
         ratio = classic.train_cpu_s / hist.train_cpu_s
-        gap = hist.accuracy - classic.accuracy
-        se = math.hypot(hist.accuracy_se, classic.accuracy_se)
+        gap, se = accuracy_difference(hist, classic)
         margin = max(noise, float(getattr(classic, "train_spread", 0.0)), float(getattr(hist, "train_spread", 0.0)))
         if ratio > 1 + margin:
             speed = f"classic boosting took {ratio:.1f}x the CPU-s of histogram boosting"
@@ -316,7 +351,11 @@ def conclude_boosting(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
             speed = f"histogram boosting took {1 / ratio:.1f}x the CPU-s of classic boosting"
         else:
             speed = f"classic and histogram boosting took the same CPU-s within timing noise ({margin:.0%})"
-        acc = "the same accuracy within noise" if abs(gap) <= 2 * se else f"an accuracy difference of {gap:+.3f}"
+        acc = (
+            f"an accuracy difference of {gap:+.3f} ± {se:.3f} (histogram minus classic)"
+            if measure.beyond_noise(gap, se)
+            else "the same accuracy within noise"
+        )
         parts.append(f"at {n} trees {speed}, for {acc}")
     sentence = "; ".join(parts)
     return sentence[0].upper() + sentence[1:] + " (both grow trees of at most 8 leaves)."
@@ -352,20 +391,34 @@ def conclude_scaled_budget(
     """Training cost of a scaled scenario: ``runs`` retrains (nightly for a year) on ``rows_factor`` x the rows.
 
     Assumes training time grows linearly with rows (optimistic for some models, pessimistic for
-    others; the lesson 02 scaling experiment measures it). ``model`` defaults to the most
-    accurate on the menu, compared with the cheapest.
+    others; the lesson 02 scaling experiment measures it). ``model`` defaults to the one the
+    budget rule recommends (:func:`recommended_model`), compared with the cheapest; models tied
+    with it on accuracy (within noise) at a higher cost are named as not worth scaling.
     """
-    best = frame.loc[frame["accuracy"].idxmax()] if model is None else frame.set_index("model").loc[model]
-    best_name = best.name if model is not None else best.model
+    indexed = frame.set_index("model", drop=False)
+    chosen = indexed.loc[model if model is not None else recommended_model(frame)]
     cheap = frame.loc[frame["train_cpu_s"].idxmin()]
     factor = rows_factor * runs
-    best_usd, cheap_usd = best.train_usd * factor, cheap.train_usd * factor
-    kg = best.train_g_co2 * factor / 1000
-    line = "a budget line" if best_usd >= 1 else "still small change"
+    chosen_usd, cheap_usd = chosen.train_usd * factor, cheap.train_usd * factor
+    kg = chosen.train_g_co2 * factor / 1000
+    line = "a budget line" if chosen_usd >= 1 else "still small change"
+    role = "the model the budget rule recommends" if model is None else "the model asked for"
     head = (
         f"Scaled up (training time assumed linear in rows): retraining nightly for a year on {rows_factor:,.0f}x "
-        f"these rows costs {best_usd:,.2f} USD ({kg:,.2f} kg CO2e) with {best_name}"
+        f"these rows costs {chosen_usd:,.2f} USD ({kg:,.2f} kg CO2e) with {chosen.model}, {role}"
     )
-    if best_name == cheap.model:
-        return f"{head}, both the most accurate and the cheapest to train: {line}."
-    return f"{head}, the most accurate, against {cheap_usd:,.2f} USD with {cheap.model}, the cheapest: {line}."
+    tied = [
+        row.model
+        for row in frame.itertuples()
+        if row.model != chosen.model
+        and row.train_cpu_s > chosen.train_cpu_s
+        and not measure.beyond_noise(*accuracy_difference(row, chosen))
+    ]
+    tail = (
+        f" Tied with it on accuracy (within noise) but dearer to train, so not worth scaling: {', '.join(tied)}."
+        if tied
+        else ""
+    )
+    if chosen.model == cheap.model:
+        return f"{head}, and the cheapest to train: {line}.{tail}"
+    return f"{head}, against {cheap_usd:,.2f} USD with {cheap.model}, the cheapest: {line}.{tail}"

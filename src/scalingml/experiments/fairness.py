@@ -436,18 +436,19 @@ def conclude_mitigation(frame: pd.DataFrame) -> list[str]:
             pay_noise = 2 * math.hypot(base.accuracy_se, row.accuracy_se)
         if gained > gain_noise:
             fairness = (
-                f"closed {gained:.3f} of the {base.dp_difference:.3f} selection-rate gap (noise ±{gain_noise:.3f})"
+                f"closed {gained:.3f} of the {base.dp_difference:.3f} selection-rate gap "
+                f"(noise: 2 SE = {gain_noise:.3f})"
             )
         else:
             verb = "narrowed" if gained > 0 else "widened"
             fairness = (
-                f"{verb} the selection-rate gap by {abs(gained):.3f}, within the noise (±{gain_noise:.3f}): "
+                f"{verb} the selection-rate gap by {abs(gained):.3f}, within the noise (2 SE = {gain_noise:.3f}): "
                 "at this size the change may be chance"
             )
         if paid > pay_noise:
             cost = f"for {paid:.3f} accuracy ({base.accuracy:.3f} -> {row.accuracy:.3f})"
         else:
-            cost = f"at no accuracy cost beyond the noise ({paid:+.3f}, ±{pay_noise:.3f})"
+            cost = f"at no accuracy cost beyond the noise ({paid:+.3f}; 2 SE = {pay_noise:.3f})"
         sentences.append(f"{method} {fairness}, {cost}; it took {row.seconds:.2f} s.")
     return sentences
 
@@ -530,7 +531,7 @@ def conclude_impossibility(label_rates: pd.Series, frame: pd.DataFrame) -> str:
         sentence += (
             " Here parity did not measurably widen the error-rate gap (equalized-odds difference "
             f"{base.eo_difference:.3f} before, {', '.join(f'{v:.3f}' for v in mitigated['eo_difference'])} after, "
-            f"noise ±{2 * float(np.hypot(mitigated['eo_se'], base.eo_se).max()):.3f})"
+            f"noise: 2 SE = {2 * float(np.hypot(mitigated['eo_se'], base.eo_se).max()):.3f})"
         )
         parity = mitigated["dp_difference"] <= 2 * mitigated["dp_se"]
         if {"gap_closed", "gap_closed_se"} <= set(mitigated.columns):  # the gap must also have closed beyond noise

@@ -23,7 +23,6 @@ Cost lives in :mod:`scalingml.experiments.cost`, serving in
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -359,7 +358,14 @@ def dense_sparse_fit_times(
             matrix = build()
             model = LogisticRegression(max_iter=max_iter)
             timing = measure.time_call(model.fit, matrix, y, repeat=repeat, clock=time.process_time)
-            rows.append({"input": name, "rows": rows_used, "seconds": timing.median, "spread": _spread(timing.times)})
+            rows.append(
+                {
+                    "input": name,
+                    "rows": rows_used,
+                    "seconds": timing.median,
+                    "spread": measure.relative_spread(timing.times),
+                }
+            )
             del matrix
     frame = pd.DataFrame(rows)
     frame.attrs["n_rows"] = n_rows
@@ -406,13 +412,6 @@ def conclude_dense_sparse(frame: pd.DataFrame, *, noise: float = 0.1) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Threads
-
-
-def _spread(times: Sequence[float]) -> float:
-    """Relative spread of repeated timings: (max - min) / median (0 for a single timing)."""
-    if len(times) < 2:
-        return 0.0
-    return (max(times) - min(times)) / statistics.median(times)
 
 
 def cores() -> int:
@@ -489,7 +488,7 @@ def thread_speedup(
                 "threads": limit,
                 "seconds": timing.median,
                 "best": timing.best,
-                "spread": _spread(timing.times),
+                "spread": measure.relative_spread(timing.times),
                 "repeats": len(times),
             }
         )
@@ -594,7 +593,7 @@ def oversubscription_frame(
                 "config": f"{n_jobs} jobs x {blas} BLAS thread(s)",
                 "total_threads": n_jobs * blas,
                 "seconds": timing.median,
-                "spread": _spread(timing.times),
+                "spread": measure.relative_spread(timing.times),
             }
         )
     return pd.DataFrame(rows)

@@ -427,12 +427,13 @@ def conclude_k_anonymity(ladder_frame: pd.DataFrame, utility: pd.DataFrame, k: i
     if abs(loss) <= noise:
         sentence = (
             f"{sentence} The model's AUC moved from {before.auc:.3f} to {after.auc:.3f}, within the noise "
-            f"(±{noise:.3f})"
+            f"(2 SE = {noise:.3f})"
         )
     else:
         verb = "lost" if loss > 0 else "gained"
         sentence = (
-            f"{sentence} The model {verb} {abs(loss):.3f} AUC ({before.auc:.3f} -> {after.auc:.3f}; noise ±{noise:.3f})"
+            f"{sentence} The model {verb} {abs(loss):.3f} AUC ({before.auc:.3f} -> {after.auc:.3f}; "
+            f"noise: 2 SE = {noise:.3f})"
         )
     last = int(by_rung.index.max())
     if last in (0, rung):
@@ -443,12 +444,12 @@ def conclude_k_anonymity(ladder_frame: pd.DataFrame, utility: pd.DataFrame, k: i
     if drop > drop_noise:
         tail = (
             f"; releasing none of them (rung {last}: no district, no age) costs {drop:.3f} "
-            f"({bare.auc:.3f}, noise ±{drop_noise:.3f}): that signal is the district's and age's — and the "
+            f"({bare.auc:.3f}, noise: 2 SE = {drop_noise:.3f}): that signal is the district's and age's — and the "
             "district is the proxy for the group, so part of this 'utility' is the planted bias."
         )
     else:
         tail = (
-            f"; even releasing none of them (rung {last}) gives {bare.auc:.3f} (noise ±{drop_noise:.3f}): "
+            f"; even releasing none of them (rung {last}) gives {bare.auc:.3f} (noise: 2 SE = {drop_noise:.3f}): "
             "the quasi-identifiers carry little signal for this model, by construction of the data."
         )
     return sentence + tail
@@ -697,29 +698,29 @@ def conclude_membership(frame: pd.DataFrame) -> str:
     rise = deep.attack_auc - shallow.attack_auc
     best = frame.loc[frame["test_accuracy"].idxmax()]
     if best.attack_auc - 0.5 > 2 * best.auc_se:
-        best_leak = f"leaks {best.attack_auc:.3f}, above chance (0.5 ± {2 * best.auc_se:.3f})"
+        best_leak = f"leaks {best.attack_auc:.3f}, above chance (0.5; 2 SE = {2 * best.auc_se:.3f})"
     else:
-        best_leak = f"leaks {best.attack_auc:.3f}, indistinguishable from chance (0.5 ± {2 * best.auc_se:.3f})"
+        best_leak = f"leaks {best.attack_auc:.3f}, indistinguishable from chance (0.5; 2 SE = {2 * best.auc_se:.3f})"
     best_sentence = f"the most accurate tree on new rows (depth {int(best.depth)}) {best_leak}."
     if rise > noise:
         gap_noise = 2 * math.hypot(shallow.get("gap_se", 0.0), deep.get("gap_se", 0.0))
         if "gap_se" in frame and deep.gap - shallow.gap > gap_noise:
-            gap = f", as the overfitting gap grew ({shallow.gap:.3f} -> {deep.gap:.3f}, noise ±{gap_noise:.3f})"
+            gap = f", as the overfitting gap grew ({shallow.gap:.3f} -> {deep.gap:.3f}, noise: 2 SE = {gap_noise:.3f})"
         else:
             gap = ""
         return (
             f"The attack's AUC rises from {shallow.attack_auc:.3f} at depth {int(shallow.depth)} to "
-            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise ±{noise:.3f}){gap}; {best_sentence}"
+            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise: 2 SE = {noise:.3f}){gap}; {best_sentence}"
         )
     if rise < -noise:
         return (
             f"The attack's AUC fell from {shallow.attack_auc:.3f} at depth {int(shallow.depth)} to "
-            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise ±{noise:.3f}): unexpected — deeper trees "
+            f"{deep.attack_auc:.3f} at depth {int(deep.depth)} (noise: 2 SE = {noise:.3f}): unexpected — deeper trees "
             f"usually leak more; check the split and the attack. {best_sentence[0].upper()}{best_sentence[1:]}"
         )
     return (
         f"The attack's AUC moved from {shallow.attack_auc:.3f} to {deep.attack_auc:.3f}, within the noise "
-        f"(±{noise:.3f}): no rise in leakage with depth is measurable at this size; {best_sentence}"
+        f"(2 SE = {noise:.3f}): no rise in leakage with depth is measurable at this size; {best_sentence}"
     )
 
 

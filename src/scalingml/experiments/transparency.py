@@ -430,11 +430,11 @@ def conclude_documented_vs_audited(
         f"± {float(audited['dp_se']):.3f}"
     )
     if abs(diff) <= noise:
-        return f"On the same test rows {numbers}: no difference beyond the noise (±{noise:.3f})."
+        return f"On the same test rows {numbers}: no difference beyond the noise (2 SE = {noise:.3f})."
     wider = documented_name if diff > 0 else audited_name
     return (
-        f"On the same test rows {numbers}: the {wider} shows the wider gap (difference {abs(diff):.3f}, noise "
-        f"±{noise:.3f}); an audit of one model does not certify another."
+        f"On the same test rows {numbers}: the {wider} shows the wider gap (difference {abs(diff):.3f}, noise: "
+        f"2 SE = {noise:.3f}); an audit of one model does not certify another."
     )
 
 

@@ -121,23 +121,6 @@ def _run(approach: str, folder: Path):
     raise InvalidParameterError(f"Unknown approach {approach!r}; use one of {APPROACHES}")
 
 
-def _spread(times: Sequence[float]) -> float:
-    """Relative spread of repeated measurements: interquartile range / median from four on, else range / median.
-
-    The interquartile range ignores one slow outlier (another program grabbing the core),
-    which would otherwise make every comparison look inconclusive.
-
-    >>> _spread([1.0]), round(_spread([1.0, 1.2]), 2), round(_spread([1.0, 1.0, 1.1, 1.0, 5.0]), 2)
-    (0.0, 0.18, 0.1)
-    """
-    if len(times) < 2:
-        return 0.0
-    if len(times) < 4:
-        return (max(times) - min(times)) / statistics.median(times)
-    q1, _, q3 = statistics.quantiles(times, n=4, method="inclusive")
-    return (q3 - q1) / statistics.median(times)
-
-
 def volume_experiment(
     sizes: Sequence[int],
     rows_per_partition: int,
@@ -210,7 +193,7 @@ def volume_experiment(
                     "approach": approach,
                     "n": n,
                     "seconds": statistics.median(times),
-                    "time_spread": _spread(times),
+                    "time_spread": measure.relative_spread(times),
                     "peak_mb": peak,
                     "rss_mb": statistics.median(rss),
                     "rss_spread_mb": max(rss) - min(rss),

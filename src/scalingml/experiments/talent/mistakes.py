@@ -304,11 +304,12 @@ def conclude_imbalance(
     )
     if abs(lift) <= 2 * noise:
         verdict = (
-            f", within the test set's noise (±{2 * noise:.3f}): accuracy cannot tell the model from doing nothing."
+            f", within the test set's noise (2 SE = {2 * noise:.3f}): "
+            "accuracy cannot tell the model from doing nothing."
         )
     else:
         direction = "better" if lift > 0 else "worse"
-        verdict = f", {direction} than doing nothing beyond the test set's noise (±{2 * noise:.3f})."
+        verdict = f", {direction} than doing nothing beyond the test set's noise (2 SE = {2 * noise:.3f})."
     if model_balanced - 0.5 < 0.1:
         balanced = (
             f" At the default threshold it flags few churners: balanced accuracy {model_balanced:.3f}, "

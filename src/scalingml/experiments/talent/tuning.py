@@ -128,7 +128,8 @@ def conclude_tuning(curve: pd.DataFrame, default_score: float, n_test: int) -> s
     best = max(curve["test_score"].max(), default_score)
     head = f"The default model scores {default_score:.3f}, {default_score / best:.1%} of the best score found"
     band = (
-        f"±{2 * noise:.3f}: twice the standard error of one accuracy on {n_test} test rows, a rough band — a paired "
+        f"2 SE = {2 * noise:.3f}: twice the standard error of one accuracy on {n_test} test rows, a rough band — "
+        "a paired "
         "comparison of two models on the same rows would be tighter"
     )
     needed = budget_to_beat(curve, default_score, margin=2 * noise)
