@@ -19,15 +19,29 @@ def test_cost_of_one_cpu_hour_follows_the_assumptions():
     table.loc["price_per_vcpu_hour", "value"] = 0.10
     table.loc["watts_per_core", "value"] = 20.0
     table.loc["grid_g_co2_per_kwh", "value"] = 500.0
+    table.loc["utilisation", "value"] = 1.0
+    table.loc["pue", "value"] = 1.0
     result = cost.cost_of(7200.0, table)
     assert result["usd"] == pytest.approx(0.20)
     assert result["kwh"] == pytest.approx(0.04)
     assert result["g_co2"] == pytest.approx(20.0)
 
 
+def test_idle_provisioned_cores_are_billed_and_the_building_draws_pue_times_the_servers():
+    table = cost.default_assumptions()
+    table.loc["utilisation", "value"] = 0.25
+    table.loc["pue", "value"] = 1.5
+    busy = cost.cost_of(3600.0, table)
+    table.loc["utilisation", "value"] = 1.0
+    table.loc["pue", "value"] = 1.0
+    metered = cost.cost_of(3600.0, table)
+    assert busy["usd"] == pytest.approx(4 * metered["usd"]) and busy["kwh"] == pytest.approx(1.5 * metered["kwh"])
+
+
 def test_cost_of_is_vectorised():
     result = cost.cost_of(np.array([0.0, 3600.0]), cost.default_assumptions())
-    assert result["usd"].tolist() == pytest.approx([0.0, cost.ASSUMPTIONS["price_per_vcpu_hour"][0]])
+    price, utilisation = cost.ASSUMPTIONS["price_per_vcpu_hour"][0], cost.ASSUMPTIONS["utilisation"][0]
+    assert result["usd"].tolist() == pytest.approx([0.0, price / utilisation])
 
 
 @pytest.mark.parametrize(
@@ -37,6 +51,9 @@ def test_cost_of_is_vectorised():
         ({"price_per_vcpu_hour": np.nan}, "price_per_vcpu_hour is missing"),
         ({"watts_per_core": "ten"}, "watts_per_core is 'ten', not a number"),
         ({"grid_g_co2_per_kwh": None}, "grid_g_co2_per_kwh is missing"),
+        ({"utilisation": 0.0}, "utilisation is 0.0; it must be a share above 0 and at most 1"),
+        ({"utilisation": 1.5}, "utilisation is 1.5; it must be a share above 0 and at most 1"),
+        ({"pue": 0.9}, "pue is 0.9; it must be at least 1"),
     ],
 )
 def test_bad_assumptions_name_the_field(change, message):
@@ -217,7 +234,12 @@ def test_cost_accuracy_frame_and_prices_on_a_tiny_menu():
     assert (frame["predict_spread"] >= 0).all()
     priced = cost.price_models(frame, cost.default_assumptions())
     assert priced["train_usd"].tolist() == pytest.approx(
-        (frame["train_cpu_s"] / 3600 * cost.ASSUMPTIONS["price_per_vcpu_hour"][0]).tolist()
+        (
+            frame["train_cpu_s"]
+            / 3600
+            / cost.ASSUMPTIONS["utilisation"][0]
+            * cost.ASSUMPTIONS["price_per_vcpu_hour"][0]
+        ).tolist()
     )
 
 

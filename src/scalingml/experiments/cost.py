@@ -6,9 +6,9 @@ meter), like the price and the grid's carbon intensity. They live in one editabl
 put in their own contract's price and region.
 
 >>> table = default_assumptions()
->>> costs = cost_of(3600.0, table)          # one CPU-hour
->>> round(costs["usd"], 3), round(costs["kwh"], 3)
-(0.05, 0.012)
+>>> costs = cost_of(3600.0, table)          # one busy CPU-hour, at 50% utilisation and PUE 1.4
+>>> round(costs["usd"], 3), round(costs["kwh"], 4)
+(0.1, 0.0168)
 """
 
 from __future__ import annotations
@@ -44,6 +44,22 @@ ASSUMPTIONS: dict[str, tuple[float, str, str]] = {
     "price_per_vcpu_hour": (0.05, "USD per vCPU-hour", "assumed: on-demand general-purpose cloud VM, 2026"),
     "watts_per_core": (12.0, "W per busy core", "assumed, not measured: a server core under load incl. its share"),
     "grid_g_co2_per_kwh": (300.0, "g CO2e per kWh", "assumed: a mixed European grid; varies 20-800 by region"),
+    "utilisation": (
+        0.5,
+        "share of provisioned vCPU time doing work",
+        "assumed: a fleet sized for its peak idles between runs; 1.0 only if you pay per CPU-second used",
+    ),
+    "pue": (
+        1.4,
+        "data-centre energy / IT energy",
+        "assumed: power usage effectiveness; surveys put the industry average near 1.5, hyperscalers near 1.1",
+    ),
+}
+
+#: Allowed range per assumption, where it is narrower than "zero or positive": (lowest, highest, why).
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "utilisation": (1e-3, 1.0, "a share above 0 and at most 1"),
+    "pue": (1.0, 10.0, "at least 1: the building cannot use less energy than its servers"),
 }
 
 
@@ -62,7 +78,8 @@ def validate_assumptions(table: pd.DataFrame | Mapping[str, float]) -> dict[str,
 
     Accepts the table of :func:`default_assumptions` or a plain mapping.
 
-    >>> validate_assumptions({"price_per_vcpu_hour": -1, "watts_per_core": 10, "grid_g_co2_per_kwh": 300})
+    >>> validate_assumptions({"price_per_vcpu_hour": -1, "watts_per_core": 10, "grid_g_co2_per_kwh": 300,
+    ...                       "utilisation": 0.5, "pue": 1.2})
     Traceback (most recent call last):
     ...
     scalingml.experiments.cost.BadAssumptionsError: price_per_vcpu_hour is -1.0; it must be zero or positive ...
@@ -84,6 +101,8 @@ def validate_assumptions(table: pd.DataFrame | Mapping[str, float]) -> dict[str,
             raise BadAssumptionsError(f"{name} is missing (NaN); fill in a value in {unit}.")
         if value < 0 or math.isinf(value):
             raise BadAssumptionsError(f"{name} is {value}; it must be zero or positive ({unit}).")
+        if name in BOUNDS and not BOUNDS[name][0] <= value <= BOUNDS[name][1]:
+            raise BadAssumptionsError(f"{name} is {value}; it must be {BOUNDS[name][2]} ({unit}).")
         clean[name] = value
     return clean
 
@@ -91,13 +110,21 @@ def validate_assumptions(table: pd.DataFrame | Mapping[str, float]) -> dict[str,
 def cost_of(cpu_seconds, assumptions: pd.DataFrame | Mapping[str, float]) -> dict:
     """Money (USD), energy (kWh) and emissions (g CO2e) of ``cpu_seconds`` (a number or an array).
 
-    One CPU-second keeps one core busy for a second: hours = seconds / 3600, energy =
-    hours x watts / 1000.
+    One CPU-second keeps one core busy for a second: busy hours = seconds / 3600. A cloud bills
+    *provisioned* vCPU-hours, idle or not, so the bill is busy hours / ``utilisation`` x price.
+    Energy is the busy cores' (hours x watts / 1000) times the building's ``pue``; idle cores'
+    draw is left out, which makes it a floor.
+
+    >>> a = {"price_per_vcpu_hour": 0.05, "watts_per_core": 10, "grid_g_co2_per_kwh": 300,
+    ...      "utilisation": 0.5, "pue": 1.5}
+    >>> {k: round(v, 4) for k, v in cost_of(3600, a).items()}  # one busy CPU-hour: two provisioned vCPU-hours
+    {'usd': 0.1, 'kwh': 0.015, 'g_co2': 4.5}
     """
     a = validate_assumptions(assumptions)
     hours = np.asarray(cpu_seconds, dtype=float) / 3600.0
-    kwh = hours * a["watts_per_core"] / 1000.0
-    result = {"usd": hours * a["price_per_vcpu_hour"], "kwh": kwh, "g_co2": kwh * a["grid_g_co2_per_kwh"]}
+    kwh = hours * a["watts_per_core"] / 1000.0 * a["pue"]
+    usd = hours / a["utilisation"] * a["price_per_vcpu_hour"]
+    result = {"usd": usd, "kwh": kwh, "g_co2": kwh * a["grid_g_co2_per_kwh"]}
     return {k: float(v) if np.ndim(v) == 0 else v for k, v in result.items()}
 
 
@@ -159,9 +186,10 @@ def cost_accuracy_frame(
     median, 0 for one timing), so conclusions can tell differences from timing noise.
     ``predict_cpu_s_per_row`` is for *batch* scoring: one row per call costs far more per row.
 
-    CPU-seconds (``time.process_time``: every thread of this process) are what a cloud bills
-    as vCPU time. Native thread pools are capped at one thread, so that idle threads
-    spinning while they wait are not billed as work. ``accuracy_se`` is the binomial standard
+    CPU-seconds (``time.process_time``: every thread of this process) are the work done; a
+    cloud bills provisioned vCPU time, which :func:`cost_of` derives through ``utilisation``.
+    Native thread pools are capped at one thread, so that idle threads spinning while they
+    wait are not counted as work. ``accuracy_se`` is the binomial standard
     error of the test accuracy; ``correct`` holds each test row's right/wrong, so two models
     are compared on the same rows (:func:`accuracy_difference`), not by their two errors.
     """

@@ -44,6 +44,8 @@ class BadSchemaError(ScalingmlError, ValueError):
     """A schema names a dtype :func:`estimate_frame_bytes` cannot size."""
 
 
+#: A megabyte as the course prints it (10^6 bytes, as in the quick checks), not a mebibyte (2^20).
+MB = 1_000_000
 #: Bytes of the pointer an ``object`` column stores per row.
 POINTER_BYTES = 8
 #: Bytes of an empty ASCII ``str`` object on this interpreter (49 on 64-bit CPython 3.11+).
@@ -124,7 +126,7 @@ def conclude_estimate(estimate: int, measured: int, *, label: str, tolerance: fl
     """
     error = estimate / measured - 1 if measured else float("inf")
     head = (
-        f"{label}: estimated {estimate / 2**20:.2f} MB before building, measured {measured / 2**20:.2f} MB "
+        f"{label}: estimated {estimate / MB:.2f} MB before building, measured {measured / MB:.2f} MB "
         f"({error:+.1%})"
     )
     if abs(error) <= tolerance:
@@ -464,10 +466,11 @@ def thread_speedup(
     count: ``[task, threads, seconds (median), best, spread, speedup]`` with speedup against
     one thread (from medians). Wall time, not CPU time: threads buy wall time.
 
-    Thread counts are measured in increasing order. When one call with more threads takes
+    Thread counts are measured in increasing order. When two calls with more threads each take
     over ``give_up_factor`` times the one-thread median (threads waiting for cores that other
-    programs hold), its remaining repeats are skipped: the slowdown is already far beyond
+    programs hold), the remaining repeats are skipped: a slowdown seen twice is far beyond
     noise, and repeating it would only make the experiment slow (``repeats`` says how many ran).
+    One slow call alone is never enough: a single timing cannot tell a slowdown from a hiccup.
     """
     rows = []
     baseline: dict[str, float] = {}
@@ -478,7 +481,8 @@ def thread_speedup(
         with threadpool_limits(limits=limit, user_api=api):
             for _ in range(repeat):
                 times.append(measure.time_call(task, repeat=1).median)
-                if label in baseline and times[-1] > give_up_factor * baseline[label]:
+                runaway = label in baseline and min(times) > give_up_factor * baseline[label]
+                if runaway and len(times) >= MIN_REPEATS_TO_GIVE_UP:
                     break
         timing = measure.Timing(tuple(times))
         baseline.setdefault(label, timing.median)
@@ -501,6 +505,9 @@ def thread_speedup(
 #: Below this, a task is too short for thread start-up and scheduling noise not to dominate.
 MIN_TASK_SECONDS = 0.05
 
+#: Timings a thread count gets before a runaway slowdown may cut its repeats short.
+MIN_REPEATS_TO_GIVE_UP = 2
+
 
 def conclude_thread_speedup(
     frame: pd.DataFrame,
@@ -514,11 +521,13 @@ def conclude_thread_speedup(
 
     A speedup counts when it beats 1 by more than the timing noise (``noise`` or the
     measured spread, whichever is larger). Otherwise the sentence gives the likely reason:
-    a single core, a task too short at this profile, or other programs competing
-    (``load``: the one-minute load average, compared with the core count).
+    a single core, a task too short at this profile, or other programs competing. Competition
+    is named when ``load`` (the one-minute load average, this process included) exceeds
+    ``n_cores - 1``: one other busy program is enough to leave fewer free cores than threads,
+    and threads that wait for a core at each step wait for the slowest of them.
     """
     sentences = []
-    busy = load is not None and load > n_cores  # more runnable processes than cores, this one included
+    busy = load is not None and load > n_cores - 1
     for task, group in frame.groupby("task", sort=False):
         base = group.loc[group["threads"] == 1, "seconds"].iloc[0]
         best = group.loc[group["speedup"].idxmax()]
@@ -544,13 +553,17 @@ def conclude_thread_speedup(
         elif group["speedup"].min() < 1 / (1 + margin):
             slow = group.loc[group["speedup"].idxmin()]
             reason = (
-                f"other programs held the cores (load average {load:.1f} on {n_cores} cores)"
+                f"most likely competition for the cores: the load average was {load:.1f} on {n_cores} cores, so "
+                "fewer cores were free than threads asked for, and each thread waited for the slowest"
                 if busy
                 else "the extra threads waited for each other or for cores more than they worked"
             )
+            timed = int(group.loc[slow.name, "repeats"]) if "repeats" in group else None
+            times = f", timed {timed} times" if timed else ""
             sentences.append(
-                f"{task}: {int(slow.threads)} threads ran at {slow.speedup:.2f}x the one-thread speed, a real "
-                f"slowdown (beyond the timing spread of {margin:.0%}): {reason}."
+                f"{task}: {int(slow.threads)} threads ran at {slow.speedup:.2f}x the one-thread speed{times}, a "
+                f"real slowdown (beyond the timing spread of {margin:.0%}): {reason}. No speedup could be measured "
+                "here; rerun on an idle machine to see what threads buy."
             )
         else:
             widest = group.loc[group["threads"].idxmax()]
