@@ -93,10 +93,27 @@ def test_an_estimate_compares_with_what_this_run_measured():
     key = "00.first-experiment"
     assert check_answer(key, 10, k=1.0, r2=0.9).verdict == "close"
     assert check_answer(key, 10, k=0.5, r2=0.9).verdict == "too high"  # 10^0.5 ≈ 3.2 measured here
-    feedback = check_answer(key, 1, k=0.5, r2=0.42)
-    assert "3.16" in feedback.explanation and "0.42" in feedback.explanation and "Your estimate, 1," in str(feedback)
+    feedback = check_answer(key, 1, k=0.5, r2=0.92)
+    assert "3.16" in feedback.explanation and "0.92" in feedback.explanation and "Your estimate, 1," in str(feedback)
     with pytest.raises(QuickCheckError, match="pass k=..., r2=..."):
         check_answer(key, 10)
+
+
+@pytest.mark.parametrize("measured", [{"k": -0.18, "r2": 0.95}, {"k": 1.0, "r2": 0.42}])
+def test_an_estimate_the_lesson_called_inconclusive_asks_about_the_verdict_instead(measured):
+    """Lesson 00 at `ci` can refuse a forecast (exponent <= 0, poor fit): its quick check must not then ask for one."""
+    from scalingml.experiments.training_time import fit_problem
+
+    key = "00.first-experiment"
+    assert fit_problem(measured["k"], measured["r2"]), "the lesson prints 'inconclusive' for these"
+    instead = question(key).asked(measured)
+    assert isinstance(instead, MultipleChoice) and "inconclusive" in instead.prompt
+    assert check_answer(key, instead.right_letter, **measured).correct
+    with pytest.raises(QuickCheckError, match="not an option"):  # the refused forecast is not an answer
+        check_answer(key, 10 ** measured["k"], **measured)
+    panel = quick_check(key, **measured)
+    assert panel.question is instead and "inconclusive" in repr(panel)
+    assert question(key).asked({"k": 1.0, "r2": 0.99}) is question(key), "a usable fit keeps the estimate"
 
 
 @pytest.mark.parametrize(

@@ -125,10 +125,7 @@ def conclude_estimate(estimate: int, measured: int, *, label: str, tolerance: fl
     True
     """
     error = estimate / measured - 1 if measured else float("inf")
-    head = (
-        f"{label}: estimated {estimate / MB:.2f} MB before building, measured {measured / MB:.2f} MB "
-        f"({error:+.1%})"
-    )
+    head = f"{label}: estimated {estimate / MB:.2f} MB before building, measured {measured / MB:.2f} MB ({error:+.1%})"
     if abs(error) <= tolerance:
         return head + ": the formula holds."
     return head + ": the formula misses something."

@@ -60,13 +60,23 @@ def question(key: str) -> Question:
     raise QuickCheckError(f"No quick check {key!r}; known: {', '.join(same_lesson)}.")
 
 
+def asked(key: str, measured: dict[str, float]) -> tuple[Question, dict[str, float]]:
+    """The question ``key`` asks for these measurements (an estimate may give way to a question about its verdict),
+    and the measurements that question takes."""
+    original = question(key)
+    shown = original.asked(measured)
+    return shown, (measured if shown is original else {})
+
+
 def check_answer(key: str, answer: str | float, **measured: float) -> Feedback:
     """Answer a quick check in code: a letter (or option number) for multiple choice, a number for an estimate."""
-    return question(key).evaluate(answer, measured)
+    shown, taken = asked(key, measured)
+    return shown.evaluate(answer, taken)
 
 
 def quick_check(key: str, **measured: float):
     """The panel for ``key``: choices or a slider, a Check button, and the explanation of the answer given."""
     from scalingml.quickcheck.widget import QuickCheckPanel
 
-    return QuickCheckPanel(question(key), measured)
+    shown, taken = asked(key, measured)
+    return QuickCheckPanel(shown, taken)

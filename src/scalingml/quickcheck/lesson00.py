@@ -5,6 +5,14 @@
 
 from scalingml.quickcheck.model import Estimate, MultipleChoice, Option
 
+
+def _unusable_fit(measured):
+    """Why the lesson refused a forecast from this fit (None when it made one): the lesson's own rule."""
+    from scalingml.experiments.training_time import fit_problem  # imported when asked: it brings scikit-learn
+
+    return fit_problem(measured["k"], measured["r2"])
+
+
 CHECKS = (
     MultipleChoice(
         key="00.course",
@@ -112,6 +120,33 @@ CHECKS = (
         low=0.1,
         high=1000.0,
         start=1.0,
+        unusable=_unusable_fit,
+        instead=MultipleChoice(
+            key="00.first-experiment",
+            prompt="The fit above was called inconclusive at this profile, so no forecast was made. Why not forecast "
+            "with the exponent anyway?",
+            options=(
+                Option(
+                    "The exponent is still the best guess available; use it.",
+                    False,
+                    "An exponent from timings that did not grow with rows, or a poor fit, describes noise and fixed "
+                    "overheads, not how the work grows: a forecast from it can be off by orders of magnitude.",
+                ),
+                Option(
+                    "At these sizes fixed costs and timing noise dominate, so the fit says nothing about larger "
+                    "tables: time larger sizes (a larger profile) first.",
+                    True,
+                    "Right: the lesson refuses a forecast for the same reason. `SCALINGML_SCALE=small` times larger "
+                    "tables, where the growth shows above the noise.",
+                ),
+                Option(
+                    "A power law can never forecast training time.",
+                    False,
+                    "It can, within a few times the sizes measured and when the fit is good (R² near 1): the lesson "
+                    "forecasts when those hold.",
+                ),
+            ),
+        ),
     ),
 )
 

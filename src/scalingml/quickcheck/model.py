@@ -74,6 +74,10 @@ class MultipleChoice:
         if sum(option.correct for option in self.options) != 1 or len(self.options) < 2:
             raise QuickCheckError(f"{self.key}: a multiple choice needs two or more options, exactly one correct.")
 
+    def asked(self, measured: Mapping[str, float] | None = None) -> MultipleChoice:
+        """The question to show: a multiple choice is always itself."""
+        return self
+
     @property
     def letters(self) -> tuple[str, ...]:
         return tuple(string.ascii_lowercase[: len(self.options)])
@@ -126,6 +130,10 @@ class Estimate:
     ``truth`` maps the notebook's measurements to the true value; ``explanation`` is a format
     string that may use ``{truth}``, ``{guess}`` and every measurement by name. ``low``/``high``
     bound the slider (a log scale when ``log`` is true).
+
+    A check follows the lesson's verdict: where ``unusable`` says why this run's measurements
+    support no estimate (the lesson printed "inconclusive"), :meth:`asked` gives ``instead``, a
+    question about that verdict, rather than asking for a number the lesson just refused to give.
     """
 
     key: str
@@ -141,6 +149,18 @@ class Estimate:
     start: float | None = None
     hint_low: str = "Your estimate, {guess:.3g}, is lower."
     hint_high: str = "Your estimate, {guess:.3g}, is higher."
+    unusable: Callable[[Mapping[str, float]], str | None] | None = None
+    instead: MultipleChoice | None = None
+
+    def __post_init__(self) -> None:
+        if (self.unusable is None) != (self.instead is None):
+            raise QuickCheckError(f"{self.key}: give both `unusable` and `instead`, or neither.")
+
+    def asked(self, measured: Mapping[str, float] | None = None) -> Estimate | MultipleChoice:
+        """This estimate, or ``instead`` when the measurements are :attr:`unusable` for one."""
+        if self.unusable is not None and self.instead is not None and self.unusable(self.measurements(measured)):
+            return self.instead
+        return self
 
     def measurements(self, measured: Mapping[str, float] | None = None) -> dict[str, float]:
         """The measurements this check needs, as numbers; a missing, unknown or non-numeric one is an error."""
