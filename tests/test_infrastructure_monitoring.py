@@ -254,3 +254,59 @@ def test_retraining_cost_at_scale_branches():
     assert "empty" in monitoring.conclude_retraining_cost(
         summary, rows_per_month=0, customers_per_month=1, usd_per_cpu_second=1.0
     )
+
+
+def test_the_monitoring_package_reexports_every_public_name_of_its_modules():
+    import ast
+    import importlib
+    import inspect
+
+    for name in ("drift", "stream", "policies"):
+        module = importlib.import_module(f"scalingml.experiments.monitoring.{name}")
+        tree = ast.parse(inspect.getsource(module))
+        defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        defined |= {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        missing = {key for key in defined if not key.startswith("_")} - set(monitoring.__all__)
+        assert not missing, f"add {sorted(missing)} to scalingml/experiments/monitoring/__init__.py"
+
+
+def test_psi_without_drift_is_biased_at_small_samples_as_the_formula_says():
+    frame = monitoring.psi_without_drift((100, 1_000), draws=300, seed=1)
+    small, large = frame.iloc[0], frame.iloc[1]
+    assert small.mean_psi > monitoring.PSI_MODERATE > large.mean_psi
+    for row in frame.itertuples():  # the first-order formula within 20% of the measured mean
+        assert row.mean_psi == pytest.approx(row.expected, rel=0.2)
+    assert small.share_moderate > 0.5 and large.share_moderate == 0.0
+    with pytest.raises(InvalidParameterError, match="sizes >= bins"):
+        monitoring.psi_without_drift((5,), draws=10)
+
+
+def _null(rows, means, se=0.001, shares=0.0):
+    return pd.DataFrame(
+        {
+            "rows": rows,
+            "mean_psi": means,
+            "se": se,
+            "share_moderate": shares,
+            "share_significant": 0.0,
+            "expected": [monitoring.psi_expected_without_drift(n, n) for n in rows],
+        }
+    )
+
+
+def test_psi_bias_verdict_follows_the_measured_means():
+    biased = monitoring.conclude_psi_bias(_null([100, 300, 1_000], [0.19, 0.06, 0.02], shares=[0.8, 0.07, 0.0]))
+    assert biased.verdict == "biased at small samples" and biased.numbers["safe_from_rows"] == 300
+    assert "at 100 rows per sample and fewer" in str(biased)
+    everywhere = monitoring.conclude_psi_bias(_null([50, 80], [0.4, 0.2]))
+    assert everywhere.verdict == "biased at small samples" and "safe_from_rows" not in everywhere.numbers
+    fine = monitoring.conclude_psi_bias(_null([1_000, 3_000], [0.018, 0.006]))
+    assert fine.verdict == "unbiased enough"
+    noisy = monitoring.conclude_psi_bias(_null([100, 1_000], [0.11, 0.02], se=0.05))
+    assert noisy.verdict == "inconclusive", "a mean within noise of the band is neither biased nor fine"

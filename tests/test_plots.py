@@ -93,3 +93,37 @@ def test_plot_scaling_labels_each_fit_with_its_exponent():
     ax = plots.plot_scaling(frame, fits)
     lines = lines_by_label(ax)
     assert np.allclose(lines["x fit: k = 1.00"].get_ydata()[[0, -1]], [1.0, 100.0])
+
+
+def test_monitoring_plot_marks_the_alarms_the_sentences_count():
+    from scalingml.experiments import monitoring
+
+    months = [0, 1, 2, 3]
+    accuracy = pd.DataFrame({"month": months, "accuracy": [0.8, 0.8, 0.75, 0.7]})
+    drift = pd.DataFrame(
+        [
+            {"month": m, "feature": f, "psi": psi, "ks_p": p}
+            for m in months
+            for f, psi, p in (
+                ("tenure", 0.1 * m, 0.5 / (1 + 10 * m)),
+                (monitoring.NOISE_FEATURE, 0.01, 0.5 if m != 2 else 0.01),
+            )
+        ]
+    )
+    schedule = pd.DataFrame({"month": months, "concept_drift": [0, 0, 1, 1]})
+    table = monitoring.alarms(drift)
+    assert table.set_index("month")[["psi_alarms", "ks_alarms", "ks_false"]].to_dict("index") == {
+        1: {"psi_alarms": 0, "ks_alarms": 1, "ks_false": 0},
+        2: {"psi_alarms": 0, "ks_alarms": 1, "ks_false": 1},
+        3: {"psi_alarms": 1, "ks_alarms": 1, "ks_false": 0},
+    }
+    fig = plots.plot_monitoring(accuracy, drift, schedule, table)
+    top, bottom = fig.axes
+    points = {c.get_label(): len(c.get_offsets()) for c in top.collections if c.get_label().startswith(("PSI", "KS"))}
+    assert points == {
+        "PSI alarm (>= 0.25)": 1,
+        "KS alarm (p < 0.05)": 3,
+        f"KS false alarm ({monitoring.NOISE_FEATURE})": 1,
+    }
+    assert {line.get_label() for line in bottom.get_lines()} >= {"tenure", monitoring.NOISE_FEATURE}
+    plt.close(fig)

@@ -167,3 +167,43 @@ def plot_by(
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_monitoring(accuracy: pd.DataFrame, drift: pd.DataFrame, schedule: pd.DataFrame, alarms: pd.DataFrame):
+    """Lesson 03's drifting stream: accuracy with its alarms (top), PSI per feature with its bands (bottom).
+
+    ``alarms`` is :func:`scalingml.experiments.monitoring.alarms` of ``drift``: the plot marks
+    the same alarms the sentences count. Returns the figure.
+    """
+    from scalingml.experiments import monitoring  # the bands and the noise feature's name
+
+    by_month = accuracy.set_index("month").accuracy
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    top.plot(accuracy.month, accuracy.accuracy, "o-", color="k", label="accuracy (model from month 0)")
+    marks = (
+        (
+            "psi_alarms",
+            0.0,
+            {"s": 150, "facecolors": "none", "edgecolors": "C3"},
+            f"PSI alarm (>= {monitoring.PSI_SIGNIFICANT:g})",
+        ),
+        ("ks_alarms", -0.02, {"marker": "^", "color": "C1"}, f"KS alarm (p < {monitoring.KS_ALPHA:g})"),
+        ("ks_false", 0.02, {"marker": "x", "color": "0.3"}, f"KS false alarm ({monitoring.NOISE_FEATURE})"),
+    )
+    for column, offset, style, label in marks:
+        months = alarms.loc[alarms[column] > 0, "month"]
+        top.scatter(months, by_month[months] + offset, label=label, **style)
+    concept = schedule.loc[schedule.concept_drift > 0, "month"]
+    if len(concept):
+        top.axvline(concept.min() - 0.5, color="C2", linestyle=":", label="concept drift begins")
+    top.set_ylabel("accuracy")
+    top.legend(fontsize="small")
+    psi_table = drift.pivot(index="month", columns="feature", values="psi")
+    for feature in psi_table:
+        dashed = "--" if feature == monitoring.NOISE_FEATURE else "-"
+        bottom.plot(psi_table.index, psi_table[feature], marker="o", label=feature, linestyle=dashed)
+    bottom.axhspan(monitoring.PSI_MODERATE, monitoring.PSI_SIGNIFICANT, color="C1", alpha=0.1)
+    bottom.axhline(monitoring.PSI_SIGNIFICANT, color="C3", alpha=0.5)
+    bottom.set(xlabel="month", ylabel="PSI against training data")
+    bottom.legend(fontsize="small", ncol=3)
+    return fig

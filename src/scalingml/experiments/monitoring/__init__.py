@@ -1,0 +1,98 @@
+"""Maintenance: a drifting monthly stream, drift tests (PSI, KS), and retraining policies.
+
+Three modules, one per step of the lesson's section: :mod:`.drift` (the tests and their
+noise), :mod:`.stream` (the simulated months and what monitoring them shows) and
+:mod:`.policies` (when to retrain, at what cost). Everything is importable from here.
+"""
+
+from __future__ import annotations
+
+from scalingml.experiments.monitoring.drift import (
+    NULL_SAMPLE_SIZES,
+    PSI_EPSILON,
+    PSI_MODERATE,
+    PSI_SIGNIFICANT,
+    DriftInputError,
+    bin_shares,
+    checked_values,
+    conclude_psi_bias,
+    drift_report,
+    ks,
+    psi,
+    psi_band,
+    psi_expected_without_drift,
+    psi_without_drift,
+    quantile_edges,
+)
+from scalingml.experiments.monitoring.policies import (
+    POLICIES,
+    compare_policies,
+    conclude_policies,
+    conclude_retraining_cost,
+    conclude_triggers,
+    policy_summary,
+    simulate_policy,
+)
+from scalingml.experiments.monitoring.stream import (
+    KS_ALPHA,
+    MONITORED,
+    NOISE_FEATURE,
+    STREAM_MONTHS,
+    alarms,
+    concept_drift_check,
+    conclude_concept_drift,
+    conclude_monitoring,
+    default_model,
+    first_accuracy_drop,
+    fit_on_batch,
+    ks_reject_distance,
+    make_stream,
+    monitor_stream,
+    reference_noise_p,
+    single_threaded,
+    stream_schedule,
+    training_batch,
+)
+
+__all__ = [
+    "KS_ALPHA",
+    "NOISE_FEATURE",
+    "alarms",
+    "DriftInputError",
+    "MONITORED",
+    "NULL_SAMPLE_SIZES",
+    "POLICIES",
+    "PSI_EPSILON",
+    "PSI_MODERATE",
+    "PSI_SIGNIFICANT",
+    "STREAM_MONTHS",
+    "bin_shares",
+    "checked_values",
+    "compare_policies",
+    "concept_drift_check",
+    "conclude_concept_drift",
+    "conclude_monitoring",
+    "conclude_policies",
+    "conclude_psi_bias",
+    "conclude_retraining_cost",
+    "conclude_triggers",
+    "default_model",
+    "drift_report",
+    "first_accuracy_drop",
+    "fit_on_batch",
+    "ks",
+    "ks_reject_distance",
+    "make_stream",
+    "monitor_stream",
+    "policy_summary",
+    "psi",
+    "psi_band",
+    "psi_expected_without_drift",
+    "psi_without_drift",
+    "quantile_edges",
+    "reference_noise_p",
+    "simulate_policy",
+    "single_threaded",
+    "stream_schedule",
+    "training_batch",
+]
