@@ -3,6 +3,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 import scalingml
 
 PACKAGE = Path(scalingml.__file__).parent
@@ -80,3 +82,32 @@ def test_the_sandbox_does_not_depend_on_grading():
     assert len(sandbox) >= 6
     reached = {target for name in sandbox for target in graph[name]}
     assert not {t for t in reached if t.startswith(("scalingml.grading", "scalingml.check"))}
+
+
+SPLIT_PACKAGES = ("scalingml.experiments.monitoring", "scalingml.experiments.privacy")
+
+
+@pytest.mark.parametrize("package", SPLIT_PACKAGES)
+def test_a_module_split_into_a_package_still_offers_every_public_name(package):
+    """Lessons import ``monitoring`` and ``privacy`` whole: each name a part defines is re-exported by the package."""
+    import ast
+    import importlib
+    import inspect
+    import pkgutil
+
+    root = importlib.import_module(package)
+    for part in pkgutil.iter_modules(root.__path__):
+        module = importlib.import_module(f"{package}.{part.name}")
+        tree = ast.parse(inspect.getsource(module))
+        defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        defined |= {
+            name.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            for name in (target.elts if isinstance(target, ast.Tuple) else [target])
+            if isinstance(name, ast.Name)
+        }
+        missing = {key for key in defined if not key.startswith("_")} - set(root.__all__)
+        assert not missing, f"add {sorted(missing)} to {package.replace('.', '/')}/__init__.py"
+        assert all(getattr(root, key) is getattr(module, key) for key in defined if not key.startswith("_"))

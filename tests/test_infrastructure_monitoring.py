@@ -256,26 +256,6 @@ def test_retraining_cost_at_scale_branches():
     )
 
 
-def test_the_monitoring_package_reexports_every_public_name_of_its_modules():
-    import ast
-    import importlib
-    import inspect
-
-    for name in ("drift", "stream", "policies"):
-        module = importlib.import_module(f"scalingml.experiments.monitoring.{name}")
-        tree = ast.parse(inspect.getsource(module))
-        defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-        defined |= {
-            target.id
-            for node in tree.body
-            if isinstance(node, ast.Assign)
-            for target in node.targets
-            if isinstance(target, ast.Name)
-        }
-        missing = {key for key in defined if not key.startswith("_")} - set(monitoring.__all__)
-        assert not missing, f"add {sorted(missing)} to scalingml/experiments/monitoring/__init__.py"
-
-
 def test_psi_without_drift_is_biased_at_small_samples_as_the_formula_says():
     frame = monitoring.psi_without_drift((100, 1_000), draws=300, seed=1)
     small, large = frame.iloc[0], frame.iloc[1]
