@@ -173,7 +173,7 @@ def test_visible_tests_catch_the_mistakes_their_hints_name(name, case, tmp_path)
     table = results(check.check_notebook(notebook, sandbox.Limits()))
     for question in case.loses:
         assert not table.loc[question, "passed"], f"{case.name}: the visible tests of {question} pass it"
-    for question in case.keeps:
+    for question in case.keeps or ():  # the hidden round trip (test_grading) checks every other question
         assert table.loc[question, "passed"], f"{case.name}: {question} failed: {table.loc[question, 'reason']}"
 
 

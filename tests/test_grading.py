@@ -34,6 +34,37 @@ def student_id(case_name):
     return re.sub(r"[^A-Za-z0-9]+", "-", case_name).strip("-")[:60]
 
 
+def autograded(tmp_path, student, name):
+    """The notebook nbgrader autograded for ``student`` in :func:`grade_class`'s scratch course."""
+    return nbformat.read(tmp_path / "course" / "grading" / "autograded" / student / name / f"{name}.ipynb", 4)
+
+
+def test_errors(notebook):
+    """``{grade_id: exception name}`` of the graded test cells that raised, in an autograded notebook."""
+    found = {}
+    for cell in graded_test_cells(notebook):
+        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        if error is not None:
+            found[grader(cell)["grade_id"]] = error["ename"]
+    return found
+
+
+def fixture_problems(case, frame, notebook):
+    """What is wrong with one fixture's result: a question it should lose but kept, lost for the wrong reason
+    (not one of ``case.fails_with``), or another question lost (all others keep, unless ``case.keeps`` says)."""
+    problems, errors = [], test_errors(notebook)
+    for question in case.loses:
+        if frame.loc[question, "score"] >= frame.loc[question, "max_score"]:
+            problems.append(f"{case.name}: kept {question}")
+        elif errors.get(question) not in case.fails_with:
+            problems.append(f"{case.name}: lost {question} by {errors.get(question)}, not {'/'.join(case.fails_with)}")
+    keeps = case.keeps if case.keeps is not None else [q for q in frame.index if q not in case.loses]
+    for question in keeps:
+        if frame.loc[question, "score"] < frame.loc[question, "max_score"]:
+            problems.append(f"{case.name}: lost {question} too ({errors.get(question)})")
+    return problems
+
+
 def grade_class(name, notebooks, tmp_path, **options):
     """Grade ``{student: notebook path}`` for ``name`` in a scratch course; return the report."""
     root = scratch_copy([name], tmp_path / "course", REPO)
@@ -68,12 +99,10 @@ def test_solution_full_marks_blank_zero_and_every_wrong_answer_loses_points(name
     assert (solution["score"] == solution["max_score"]).all(), f"the solution lost points:\n{solution}"
     blank = scores.loc["blank"]
     assert blank["max_score"].sum() > 0 and (blank["score"] == 0).all(), f"the blank release earned points:\n{blank}"
+    problems = []
     for student, case in cases.items():
-        frame = scores.loc[student]
-        for question in case.loses:
-            assert frame.loc[question, "score"] < frame.loc[question, "max_score"], f"{case.name}: kept {question}"
-        for question in case.keeps:
-            assert frame.loc[question, "score"] == frame.loc[question, "max_score"], f"{case.name}: lost {question}"
+        problems += fixture_problems(case, scores.loc[student], autograded(tmp_path, student, name))
+    assert not problems, "wrong-answer fixtures that do not test their mistake:\n" + "\n".join(problems)
     # the blank release fails only where a learner has not answered yet
     blank_run = nbformat.read(tmp_path / "course" / "grading" / "autograded" / "blank" / name / f"{name}.ipynb", 4)
     unexpected = set(error_names(blank_run)) - EXPECTED_RELEASE_ERRORS

@@ -1,7 +1,11 @@
 """Plausible wrong answers, per assignment: each must lose points on the questions it names.
 
 A case replaces answer cells (by nbgrader ``grade_id``) in the solution notebook;
-``loses`` lists the graded test cells that must then score below full marks.
+``loses`` lists the graded test cells that must then score below full marks, each failing
+with one of ``fails_with`` (an ``AssertionError`` by default: the test caught the mistake,
+rather than a ``NameError`` that says the answer never ran). Every other graded question
+must keep its points, unless ``keeps`` names the ones that must (a mistake whose effect
+reaches later questions).
 Every graded test cell of every assignment needs at least one case
 (``test_every_graded_question_has_a_wrong_answer``). A case marked ``visible`` is a mistake the question's
 own hints warn about: the visible tests (``scalingml check``) must catch it too, not only the hidden ones
@@ -10,7 +14,7 @@ own hints warn about: the visible tests (``scalingml check``) must catch it too,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -18,8 +22,9 @@ class WrongAnswer:
     name: str
     answers: dict[str, str]
     loses: tuple[str, ...]
-    keeps: tuple[str, ...] = field(default_factory=tuple)
+    keeps: tuple[str, ...] | None = None
     visible: bool = False
+    fails_with: tuple[str, ...] = ("AssertionError",)
 
 
 #: A correct ``parity_gaps`` (assignment 05, question 4), for cases whose mistake is in ``group_rates``.
@@ -384,6 +389,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             },
             loses=("q2_tests",),
             keeps=("q1_tests", "q3_tests", "q4_tests", "q5_tests", "q6_tests"),
+            fails_with=("BadAssumptionsError",),
         ),
         WrongAnswer(
             "Pareto front that keeps dominated points (everything more accurate than the cheapest)",
@@ -555,6 +561,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             },
             loses=("q5_tests",),
             keeps=("q1_tests", "q2_tests", "q3_tests", "q4_tests", "q6_tests"),
+            fails_with=("DriftInputError",),
         ),
         WrongAnswer(
             "alarm on the mean PSI over features instead of any feature",
@@ -622,6 +629,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 )
             },
             loses=("q2_tests",),
+            fails_with=("ValueError",),
         ),
         WrongAnswer(
             "loads every partition, then calls partial_fit on the whole table",
@@ -772,6 +780,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    return value + rng.laplace(0.0, sensitivity / epsilon)"
             },
             loses=("q2_tests",),
+            fails_with=("ZeroDivisionError",),
         ),
         WrongAnswer(
             "ignores the generator it is given",
@@ -1263,6 +1272,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
             "calls the package's truck factor, which the setup no longer imports",
             {"q4_answer": "def truck_factor_of(log):\n    return reference_truck_factor.truck_factor(log).value"},
             loses=("q4_tests",),
+            fails_with=("NameError",),
         ),
         WrongAnswer(
             "calls the package's budget_to_beat, which the setup no longer imports",
@@ -1271,6 +1281,7 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                 "    return tuning.budget_to_beat(curve, default_score, margin=2 * noise)"
             },
             loses=("q5_tests",),
+            fails_with=("NameError",),
         ),
         WrongAnswer(
             "correct alternative: the gain beyond twice the noise",
