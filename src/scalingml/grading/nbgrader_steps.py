@@ -195,6 +195,12 @@ def write_feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir
             outcome.worsen(FLAGGED, f"no feedback: {problems[outcome.student]}")
 
 
+def recorded_students(api, assignment: str) -> set[str]:
+    """The students with a submission of ``assignment`` in the gradebook."""
+    with api.gradebook as gradebook:
+        return {submission.student.id for submission in gradebook.assignment_submissions(assignment)}
+
+
 def refresh_export(api) -> Path | None:
     """Rewrite the CSV of ``nbgrader export`` (``CsvExportPlugin.to``) from the gradebook, if one was exported."""
     from nbgrader.plugins import CsvExportPlugin
