@@ -1,4 +1,5 @@
-"""`scalingml grade` at class scale: a killed run resumes where it stopped; two runs at once are refused.
+"""`scalingml grade` at class scale: a killed run resumes where it stopped; two runs at once are refused;
+a read-only or full course folder is refused before any learner's code runs.
 
 Every run here is a real subprocess of the real CLI, killed with SIGKILL (its whole process group) or
 ended by the documented crash hook (``SCALINGML_TEST_CRASH_AT``, :mod:`scalingml.grading.ledger`).
@@ -18,8 +19,10 @@ import nbformat
 import pandas as pd
 import pytest
 
+from scalingml import course, grading
 from scalingml.grading import ledger
 from tests.notebook_tools import REPO, scratch_copy
+from tests.test_grade_options import postgres_url  # noqa: F401 (a fixture)
 
 NAME = "00_welcome"
 SOLUTION = REPO / "solutions" / NAME / f"{NAME}.ipynb"
@@ -48,6 +51,7 @@ def make_class(tmp_path: Path, label: str) -> tuple[Path, Path]:
 
 
 def start(root: Path, subs: Path, *extra: str, crash_at: str | None = None) -> subprocess.Popen:
+    """The CLI on the class, in its own process group (so a kill reaches its runners and kernels too)."""
     env = {k: v for k, v in os.environ.items() if k != ledger.CRASH_ENV}
     if crash_at:
         env[ledger.CRASH_ENV] = crash_at
@@ -187,3 +191,77 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
     assert (root / "grading" / "grade.lock").is_file()
     code, out, err = finish(start(root, subs))
     assert code == 0, out + err
+
+
+def test_a_second_run_on_a_postgresql_gradebook_is_refused_and_the_gradebook_stays_whole(
+    tmp_path,
+    reference,
+    postgres_url,  # noqa: F811 (the fixture)
+):
+    root, subs = make_class(tmp_path, "class")
+    first = start(root, subs, "--db", postgres_url)
+    lock = root / "grading" / "grade.lock"
+    deadline = time.monotonic() + 120
+    while not (lock.is_file() and lock.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    code, out, err = finish(start(root, subs, "--db", postgres_url))
+    assert code == 2 and f"pid {first.pid} since " in err and len(err.strip().splitlines()) == 1, err
+    code, out, err = finish(first)
+    assert code == 0, out + err
+    scores = grading.read_scores(course.nbgrader_api(root, **{"CourseDirectory.db_url": postgres_url}), NAME)
+    assert not scores.duplicated(["student", "notebook", "question"]).any()
+    by_student = scores.groupby("student")["score"].sum().to_dict()
+    expected: dict[str, float] = {}
+    for student, _cell, score in reference["scores"]:
+        expected[student] = expected.get(student, 0.0) + (score or 0.0)
+    assert by_student == expected
+
+
+def course_files(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    """Mount points made in the test, unmounted afterwards; skip where this process cannot mount (not root)."""
+    points = []
+
+    def mount(*args: str) -> None:
+        result = subprocess.run(["mount", *args], capture_output=True, text=True)
+        if result.returncode:
+            pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+        points.append(args[-1])
+
+    yield mount
+    for point in reversed(points):
+        subprocess.run(["umount", point], capture_output=True)
+
+
+def refused_at_once(root: Path, subs: Path, message: str) -> None:
+    before = course_files(root)
+    began = time.monotonic()
+    code, out, err = finish(start(root, subs))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    # erin's notebook sleeps 6 s: the refusal came before any submission ran, and nothing was written
+    assert time.monotonic() - began < 30
+    assert course_files(root) == before
+
+
+def test_a_read_only_course_folder_is_refused_before_anything_runs(tmp_path, mounted):
+    root, subs = make_class(tmp_path, "class")
+    (root / "grading").mkdir(exist_ok=True)
+    mounted("--bind", str(root), str(root))
+    mounted("-o", "remount,ro,bind", str(root))
+    refused_at_once(root, subs, "Cannot write in")
+
+
+def test_a_full_disk_is_refused_before_anything_runs(tmp_path, mounted):
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted("-t", "tmpfs", "-o", "size=16m", "tmpfs", str(small))
+    root, subs = make_class(small, "class")
+    (root / "grading").mkdir(exist_ok=True)
+    refused_at_once(root, subs, "MB free for")
