@@ -7,11 +7,13 @@ ended by the documented crash hook (``SCALINGML_TEST_CRASH_AT``, :mod:`scalingml
 
 import hashlib
 import json
+import logging
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -106,6 +108,8 @@ def reference(tmp_path_factory):
     root, subs = make_class(tmp_path_factory.mktemp("reference"), "ref")
     code, out, err = finish(start(root, subs))
     assert code == 0, out + err
+    assert f"grading {NAME}: {len(STUDENTS)}/{len(STUDENTS)}, " in err and "/min" in err, "the progress line"
+    assert "time: execution " in out and "recording " in out and "feedback " in out, "where the time went"
     return state(root)
 
 
@@ -149,6 +153,9 @@ def test_a_killed_run_resumes_and_ends_identical_to_an_uninterrupted_one(tmp_pat
         crash(root, subs, where)
     done = finished_students(root)
     assert 0 < len(done) < len(STUDENTS), f"killed with {done} finished"
+    if where.startswith("feedback"):  # killed between writing carol's feedback and renaming it into place
+        assert list((root / "grading" / ".feedback-staging" / "carol").rglob("*.html")), "nbgrader had written it"
+        assert not (root / "grading" / "feedback" / "carol").exists(), "half-done feedback is not visible"
     reports = root / "grading" / "reports" / NAME
     assert not reports.exists() or not [p for p in reports.iterdir() if p.suffix != ".csv"], "no partial report"
     code, out, err = finish(start(root, subs))
@@ -265,3 +272,44 @@ def test_a_full_disk_is_refused_before_anything_runs(tmp_path, mounted):
     root, subs = make_class(small, "class")
     (root / "grading").mkdir(exist_ok=True)
     refused_at_once(root, subs, "MB free for")
+
+
+def test_a_dask_worker_lost_mid_run_leaves_every_submission_recorded_and_the_run_says_so(tmp_path, reference):
+    from distributed import Client, LocalCluster
+
+    root, subs = make_class(tmp_path, "class")
+    killed: list[str] = []
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        pids = client.run(os.getpid)
+
+        def kill_a_busy_worker() -> None:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and not killed:
+                busy = [address for address, keys in client.processing().items() if keys and address in pids]
+                if finished_students(root) and busy:
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    killed.append(busy[0])
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
+        killer.start()
+        report = grading.grade(
+            NAME, subs, course_root=root, dask_address=cluster.scheduler_address, show_progress=False
+        )
+        killer.join(timeout=10)
+    assert killed, "no worker was busy to kill"
+    statuses = report.statuses.set_index("student")
+    assert sorted(statuses.index) == sorted(STUDENTS), "a submission went missing"
+    for student, row in statuses.iterrows():
+        assert row["status"] == grading.GRADED or "KilledWorker" in row["reasons"], (student, row.to_dict())
+    graded = statuses[statuses["status"] == grading.GRADED].index
+    expected = {}
+    for student, _cell, score in reference["scores"]:
+        expected[student] = expected.get(student, 0.0) + (score or 0.0)
+    assert {s: statuses.loc[s, "score"] for s in graded} == {s: expected[s] for s in graded}
+    assert f"Dask worker(s) lost during the run ({killed[0]})" in report.format()

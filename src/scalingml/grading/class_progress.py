@@ -1,8 +1,9 @@
 """Where a class run's time goes, and the progress line it shows while it runs.
 
 :class:`Timings` sums the seconds of each step: *execution* (kernel time, summed over submissions; it runs
-``jobs`` at a time) and the steps this process does one submission at a time (*recording* into the
-gradebook, *feedback*, *reports*): the serial part that bounds how far more workers can help.
+``jobs`` at a time) and the steps this process does one submission at a time (*preparing*: checking and
+sanitizing, *recording* into the gradebook, *feedback*, *reports*): the serial part that bounds how far more
+workers can help.
 
 :class:`ClassProgress` prints, on stderr, the count, the rate and an ETA: one line rewritten in place on a
 terminal, a new line every :attr:`ClassProgress.every` seconds otherwise (a log, CI).
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from scalingml import progress
 
-SERIAL_STEPS = ("recording", "feedback", "reports")
+SERIAL_STEPS = ("preparing", "recording", "feedback", "reports")
 
 
 @dataclass

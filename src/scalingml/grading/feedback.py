@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from nbgrader.preprocessors import ClearHiddenTests
@@ -39,7 +40,9 @@ def preprocessors(show_hidden_tests: bool = False) -> list:
     return shipped if show_hidden_tests else [*shipped, HideHiddenTests]
 
 
-def generate(api, assignment: str, students: list[str]) -> dict[str, str]:
+def generate(
+    api, assignment: str, students: list[str], before_move: Callable[[], None] | None = None
+) -> dict[str, str]:
     """nbgrader's HTML feedback for each of ``students``; ``{student: why not}`` for those it could not write.
 
     nbgrader writes each student's feedback into a staging folder beside the feedback folder; the files are
@@ -60,6 +63,8 @@ def generate(api, assignment: str, students: list[str]) -> dict[str, str]:
             lines = (result.get("log") or "").strip().splitlines()
             problems[student] = lines[-1] if lines else "nbgrader gave no reason"
             continue
+        if before_move is not None:
+            before_move()  # (a test's crash point: written, not yet in place)
         _move_into_place(
             Path(coursedir.root) / staging / student / assignment, Path(coursedir.root) / final / student / assignment
         )

@@ -13,9 +13,10 @@ same command skips a student whose current hash is in the ledger and grades ever
 it when the process ends, however it ends, so a killed run leaves no stale lock. A second run on the
 same course is refused with the first one's pid and start time.
 
-**Crash points for tests**: ``SCALINGML_TEST_CRASH_AT=STEP:N`` (STEP ``recording`` or ``feedback``)
-ends the process with ``os._exit(137)`` (what a ``kill -9`` leaves) in that step of the student
-after the first N finished; :func:`crash_point` is the whole hook.
+**Crash points for tests**: ``SCALINGML_TEST_CRASH_AT=STEP:N`` ends the process with ``os._exit(137)``
+(what a ``kill -9`` leaves) in that step of the student after the first N finished: ``recording`` once
+the gradebook holds the student, ``feedback`` once nbgrader has written the feedback into its staging
+folder and before it is renamed into place; :func:`crash_point` is the whole hook.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def write_atomically(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)  # as an ordinary write would leave it (mkstemp makes it private)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -57,7 +59,8 @@ def submission_key(files: dict[str, bytes], source_notebooks: list[Path], settin
     digest = hashlib.sha256(settings.encode() + b"\0")
     for name in sorted(files):
         content = files[name]
-        digest.update(name.encode() + b"\0" + (bytes(content) if isinstance(content, bytes | bytearray) else b"?"))
+        size = getattr(content, "size", None)  # a file too large to read: its size stands in for it
+        digest.update(name.encode() + b"\0" + (f"too large: {size}".encode() if size is not None else bytes(content)))
         digest.update(b"\0")
     for path in sorted(source_notebooks):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

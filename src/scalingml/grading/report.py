@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import functools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -65,6 +65,7 @@ class GradingReport:
     assignment: str = "ASSIGNMENT"
     kept: int = 0  # students an earlier (perhaps killed) run had finished with the same submission
     timings: Timings | None = None  # where this run's time went
+    notes: list[str] = field(default_factory=list)  # what happened to the run itself (a lost worker)
 
     #: Reasons longer than this are cut in the console table; statuses.csv keeps them whole.
     REASON_WIDTH = 90
@@ -114,6 +115,7 @@ class GradingReport:
                     if self.kept
                     else []
                 ),
+                *self.notes,
                 *([self.timings.format()] if self.timings else []),
                 f"reports: {self.report_dir}"
                 + (f" (the class: {counted(earlier, 'more student')} from earlier runs)" if earlier > 0 else "")

@@ -227,7 +227,7 @@ def grade(
         source=Path(submissions_path).resolve(),
         hidden_tests_shown=show_hidden_tests,
     )
-    timings = Timings()
+    timings, notes = Timings(), []
     try:
         ledger.require_writable(run.written_folders, _sqlite_path(api.coursedir.db_url))
         with (
@@ -238,7 +238,7 @@ def grade(
             # nbgrader's own gradebook updates trip SQLAlchemy's autoflush warning (harmless, not ours)
             warnings.filterwarnings("ignore", message=".*not in session.*")
             outcomes, kept = _grade_all(
-                run, jobs, dask_address, named_regexp, students, show_progress, regrade, timings
+                run, jobs, dask_address, named_regexp, students, show_progress, regrade, timings, notes
             )
             with timings.step("reports"):
                 scores = nbgrader_steps.read_scores(api, assignment)
@@ -252,20 +252,30 @@ def grade(
     report.export = export
     report.kept = kept
     report.timings = timings
+    report.notes = notes
     return report
 
 
-def _grade_all(run: GradingRun, jobs: int, dask_address: str | None, named_regexp: str, students: list[str] | None,
-               show_progress: bool, regrade: bool, timings: Timings) -> tuple[list[Outcome], int]:  # fmt: skip
+def _grade_all(
+    run: GradingRun,
+    jobs: int,
+    dask_address: str | None,
+    named_regexp: str,
+    students: list[str] | None,
+    show_progress: bool,
+    regrade: bool,
+    timings: Timings,
+    notes: list[str],
+) -> tuple[list[Outcome], int]:
     """Prepare each submission and start it executing at once; record each, and its feedback, as it finishes.
 
     Students an earlier run finished with the same submission are kept (not prepared, not executed);
-    returns every outcome and how many were kept.
+    returns every outcome and how many were kept; what the run should say about itself goes to ``notes``.
     """
     expected = nbgrader_steps.expected_notebooks(run.api, run.assignment)
     found = select_students(submissions.collect(run.source, run.assignment, named_regexp=named_regexp), students)
     book = ledger.Ledger(run.grading_dir / "ledger" / f"{run.assignment}.json")
-    sources = sorted((run.course_root / "solutions" / run.assignment).glob("*.ipynb"))
+    sources = sorted((run.course_root / course.SOURCE_DIR / run.assignment).glob("*.ipynb"))
     settings = repr((run.limits, run.api.coursedir.db_url, run.hidden_tests_shown))
     keys = {s.student: ledger.submission_key(s.files, sources, settings) for s in found}
     recorded = set() if regrade else nbgrader_steps.recorded_students(run.api, run.assignment)
@@ -281,9 +291,11 @@ def _grade_all(run: GradingRun, jobs: int, dask_address: str | None, named_regex
 
     def finish(job: Job) -> None:
         nonlocal finished_count
-        ledger.crash_point("feedback", finished_count)
         with timings.step("feedback"):
-            nbgrader_steps.write_feedback(run.api, run.assignment, [job.outcome], run.autograded_dir)
+            nbgrader_steps.write_feedback(
+                run.api, run.assignment, [job.outcome], run.autograded_dir,
+                before_move=lambda: ledger.crash_point("feedback", finished_count),
+            )  # fmt: skip
             book.finish(job.outcome, keys[job.outcome.student])
         finished_count += 1
 
@@ -294,7 +306,7 @@ def _grade_all(run: GradingRun, jobs: int, dask_address: str | None, named_regex
             if submission.student in earlier:
                 prepared.append(Job(earlier[submission.student]))
                 continue
-            with timings.step("recording"):
+            with timings.step("preparing"):
                 job = run.prepare(submission, expected)
             prepared.append(job)
             if job.notebooks:
@@ -321,7 +333,14 @@ def _grade_all(run: GradingRun, jobs: int, dask_address: str | None, named_regex
                 ledger.crash_point("recording", finished_count)  # recorded in the gradebook, not yet finished
             finish(job)
             line.advance()
+        lost = pool.lost_workers()
     line.close()
+    if lost:
+        failed = sum(1 for job in pending.values() if "KilledWorker" in "; ".join(job.outcome.reasons))
+        notes.append(
+            f"{len(lost)} Dask worker(s) lost during the run ({', '.join(lost)}): their submissions were re-run on "
+            f"the other workers; {failed} failed with KilledWorker (recorded with the reason, graded again by a rerun)"
+        )
     return [job.outcome for job in prepared], len(earlier)
 
 
