@@ -54,7 +54,7 @@ def make_class(tmp_path: Path, label: str) -> tuple[Path, Path]:
 
 def start(root: Path, subs: Path, *extra: str, crash_at: str | None = None) -> subprocess.Popen:
     """The CLI on the class, in its own process group (so a kill reaches its runners and kernels too)."""
-    env = {k: v for k, v in os.environ.items() if k != ledger.CRASH_ENV}
+    env = {k: v for k, v in os.environ.items() if k != ledger.CRASH_ENV} | {"SCALINGML_PROGRESS": "1"}
     if crash_at:
         env[ledger.CRASH_ENV] = crash_at
     command = [sys.executable, "-m", "scalingml", "grade", NAME, str(subs), "--jobs", "1", *extra]
