@@ -152,7 +152,7 @@ def test_a_regrade_keeps_the_class_statuses_manual_points_and_nbgrader_export_tr
     assert exported.loc["dave", "raw_score"] == 0
 
     submit(subs, "dave", solution_of(root))  # dave's regrade request, with a corrected notebook
-    again = grading.grade(NAME, subs, course_root=root, students=["carol", "dave"], show_progress=False)
+    again = grading.grade(NAME, subs, course_root=root, students=["carol", "dave"], regrade=True, show_progress=False)
     grades = again.grades.set_index("student")
     assert grades.loc["carol", "score"] == 4.0, "carol's hand-graded point is kept"
     assert grades.loc["carol", "points_awaiting_manual_grading"] == 0, "a kept manual point does not await again"

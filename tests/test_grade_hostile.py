@@ -376,7 +376,9 @@ def test_regrading_is_safe_and_gives_the_same_scores(graded, tmp_path):
         (subset / student).mkdir(parents=True)
         for path in (graded["submissions"] / student).iterdir():
             (subset / student / path.name).write_bytes(path.read_bytes())
-    again = grading.grade(NAME, subset, course_root=graded["root"], jobs=2, limits=LIMITS, show_progress=False)
+    again = grading.grade(
+        NAME, subset, course_root=graded["root"], jobs=2, limits=LIMITS, regrade=True, show_progress=False
+    )
     second = again.scores.set_index(["student", "question"])["score"]
     assert second.to_dict() == first.loc[second.index].to_dict()
     api = course.nbgrader_api(graded["root"])

@@ -141,7 +141,7 @@ def test_a_postgresql_gradebook_url(tmp_path, postgres_url):
         (tmp_path / "subs" / student / f"{NAME}.ipynb").write_bytes(notebook.read_bytes())
     for _ in range(2):  # grading again replaces, never duplicates
         report = grading.grade(
-            NAME, tmp_path / "subs", course_root=root, db_url=postgres_url, jobs=2, show_progress=False
+            NAME, tmp_path / "subs", course_root=root, db_url=postgres_url, jobs=2, regrade=True, show_progress=False
         )
         assert scores_by_student(report) == {"alice": 3.0, "bob": 0.0}
     scores = grading.read_scores(course.nbgrader_api(root, **{"CourseDirectory.db_url": postgres_url}), NAME)

@@ -168,6 +168,7 @@ def _grade(args: argparse.Namespace) -> int:
         report_dir=args.report_dir,
         named_regexp=args.named_regexp,
         students=args.student,
+        regrade=args.regrade,
     )
     print(report.format())
     return 1 if (report.statuses["status"] == grading.FAILED).any() else 0
@@ -288,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="grade only this student (repeatable; shell patterns such as 'a*' work): a late submission or a "
         "regrade request leaves everyone else's files and gradebook rows untouched",
+    )
+    p.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade every submission again, also those an earlier (perhaps interrupted) run already finished",
     )
     p.add_argument(
         "--named-regexp",

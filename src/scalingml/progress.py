@@ -22,5 +22,9 @@ def progress(items: Iterable[T], *, desc: str = "", disable: bool = False, **kwa
     >>> list(progress([1, 2, 3], disable=True))
     [1, 2, 3]
     """
-    silenced = os.environ.get(ENV_VAR, "1").strip() in {"0", "false", "no", "off"}
-    return tqdm(items, desc=desc, disable=disable or silenced, leave=False, **kwargs)
+    return tqdm(items, desc=desc, disable=disable or silenced(), leave=False, **kwargs)
+
+
+def silenced() -> bool:
+    """Whether ``SCALINGML_PROGRESS`` switches progress reports off."""
+    return os.environ.get(ENV_VAR, "1").strip() in {"0", "false", "no", "off"}

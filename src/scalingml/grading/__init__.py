@@ -2,9 +2,10 @@
 
 Modules: :mod:`~scalingml.grading.run` (one run, :class:`GradingRun`), :mod:`~scalingml.grading.pool`
 (threads or Dask), :mod:`~scalingml.grading.nbgrader_steps`, :mod:`~scalingml.grading.report`,
-:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`, :mod:`~scalingml.grading.manual_feedback`:
-nbgrader's orchestration only. The code
-runs in :mod:`scalingml.sandbox`, which ``scalingml check`` uses too. The names below load on first use.
+:mod:`~scalingml.grading.status`, :mod:`~scalingml.grading.feedback`, :mod:`~scalingml.grading.manual_feedback`,
+:mod:`~scalingml.grading.ledger` (resuming after a crash, one run at a time, a writable course folder),
+:mod:`~scalingml.grading.class_progress` (the progress line and where time went): nbgrader's orchestration only.
+The code runs in :mod:`scalingml.sandbox`, which ``scalingml check`` uses too. The names below load on first use.
 
 How one run goes (:func:`grade`):
 
@@ -20,12 +21,15 @@ How one run goes (:func:`grade`):
    nbgrader's ``autograde`` with its execute step replaced by :class:`ReplayExecution`,
    which hands over the notebook executed in step 3. The gradebook therefore has a
    single writer whatever the concurrency, and student code never runs in it.
-5. **Feedback** (nbgrader's HTML; hidden tests and their tracebacks removed unless asked:
-   :mod:`~scalingml.grading.feedback`; after manual grading, :mod:`~scalingml.grading.manual_feedback`) and **reports**:
+5. **Feedback**, for each student as soon as they are recorded (nbgrader's HTML, renamed into place;
+   hidden tests and their tracebacks removed unless asked: :mod:`~scalingml.grading.feedback`; after manual
+   grading, :mod:`~scalingml.grading.manual_feedback`) and **reports**:
    ``grades.csv``, ``questions.csv`` and ``statuses.csv`` (the class: earlier students' statuses kept).
 
-A run writes only for the students it grades: their ``submitted/`` and ``autograded/`` copies,
-feedback and gradebook entries are replaced; everyone else's are left as they are.
+A student is then *finished* (:mod:`~scalingml.grading.ledger`): a rerun after a crash skips them while their
+submission is unchanged (``regrade=True`` grades everyone). A run writes only for the students it grades:
+their ``submitted/`` and ``autograded/`` copies, feedback and gradebook entries are replaced; everyone else's
+are left as they are.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ as ``scalingml`` does; :func:`generate` writes it for some students (``scalingml
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from nbgrader.preprocessors import ClearHiddenTests
@@ -37,15 +40,48 @@ def preprocessors(show_hidden_tests: bool = False) -> list:
     return shipped if show_hidden_tests else [*shipped, HideHiddenTests]
 
 
-def generate(api, assignment: str, students: list[str]) -> dict[str, str]:
-    """nbgrader's HTML feedback for each of ``students``; ``{student: why not}`` for those it could not write."""
+def generate(
+    api, assignment: str, students: list[str], before_move: Callable[[], None] | None = None
+) -> dict[str, str]:
+    """nbgrader's HTML feedback for each of ``students``; ``{student: why not}`` for those it could not write.
+
+    nbgrader writes each student's feedback into a staging folder beside the feedback folder; the files are
+    then renamed into place one by one, so a reader (or a crash) never meets a partly written one.
+    """
     problems = {}
+    coursedir = api.coursedir
+    final = coursedir.feedback_directory
+    staging = os.path.join(os.path.dirname(final), ".feedback-staging")
     for student in students:
-        result = api.generate_feedback(assignment, student, force=True)
+        shutil.rmtree(Path(coursedir.root) / staging, ignore_errors=True)
+        coursedir.feedback_directory = staging
+        try:
+            result = api.generate_feedback(assignment, student, force=True)
+        finally:
+            coursedir.feedback_directory = final
         if not result["success"]:
             lines = (result.get("log") or "").strip().splitlines()
             problems[student] = lines[-1] if lines else "nbgrader gave no reason"
+            continue
+        if before_move is not None:
+            before_move()  # (a test's crash point: written, not yet in place)
+        _move_into_place(
+            Path(coursedir.root) / staging / student / assignment, Path(coursedir.root) / final / student / assignment
+        )
+    shutil.rmtree(Path(coursedir.root) / staging, ignore_errors=True)
     return problems
+
+
+def _move_into_place(written: Path, target: Path) -> None:
+    """Rename each file of ``written`` over its counterpart in ``target``; drop target files no longer written."""
+    new = {path.relative_to(written) for path in written.rglob("*") if path.is_file()}
+    for name in sorted(new):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(written / name, target / name)
+    if target.is_dir():
+        for path in target.rglob("*"):
+            if path.is_file() and path.relative_to(target) not in new:
+                path.unlink()
 
 
 def graded_students(api, assignment: str) -> list[str]:

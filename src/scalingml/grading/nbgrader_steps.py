@@ -186,13 +186,19 @@ def record_zero(api, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
-def write_feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Path) -> None:
+def write_feedback(api, assignment: str, outcomes: list[Outcome], autograded_dir: Path, before_move=None) -> None:
     """nbgrader's HTML feedback for the students graded in this run, and no one else."""
     graded = [o.student for o in outcomes if (autograded_dir / o.student / assignment).is_dir()]
-    problems = feedback.generate(api, assignment, graded)
+    problems = feedback.generate(api, assignment, graded, before_move)
     for outcome in outcomes:
         if outcome.student in problems:
             outcome.worsen(FLAGGED, f"no feedback: {problems[outcome.student]}")
+
+
+def recorded_students(api, assignment: str) -> set[str]:
+    """The students with a submission of ``assignment`` in the gradebook."""
+    with api.gradebook as gradebook:
+        return {submission.student.id for submission in gradebook.assignment_submissions(assignment)}
 
 
 def refresh_export(api) -> Path | None:

@@ -36,13 +36,17 @@ class Pool:
     """``submit(fn, *args)`` and ``as_completed(futures)`` over local threads or a Dask cluster.
 
     Each local thread keeps one :class:`~scalingml.execution.Runner` process for all its
-    submissions; they are ended on exit.
+    submissions; they are ended on exit. On Dask, a worker lost mid-run has its tasks re-run on
+    the others by the scheduler (a task that kills ``distributed.scheduler.allowed-failures`` workers
+    ends in ``KilledWorker``, recorded as failed with that reason); :meth:`lost_workers` names the
+    workers that left, for the run's summary.
     """
 
     def __init__(self, jobs: int, dask_address: str | None):
         self.jobs, self.dask_address = max(1, int(jobs)), dask_address
         self._local = threading.local()
         self._runners: list[execution.Runner] = []
+        self._workers: set[str] = set()
 
     def __enter__(self):
         if self.dask_address:
@@ -50,6 +54,7 @@ class Pool:
 
             self._context = cluster.client(address=self.dask_address)
             self._dask = self._context.__enter__()
+            self._workers = self._current_workers()
         else:
             self._pool = concurrent.futures.ThreadPoolExecutor(self.jobs)
         return self
@@ -65,6 +70,13 @@ class Pool:
 
             return as_completed(futures)
         return concurrent.futures.as_completed(futures)
+
+    def _current_workers(self) -> set[str]:
+        return set(self._dask.scheduler_info().get("workers", {}))
+
+    def lost_workers(self) -> list[str]:
+        """The Dask workers present when the run started and gone now (none for local threads)."""
+        return sorted(self._workers - self._current_workers()) if self.dask_address else []
 
     def _with_runner(self, fn, *args):
         if not hasattr(self._local, "runner"):

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime
 import functools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
 from scalingml import cells, sandbox
+from scalingml.grading.class_progress import Timings
+from scalingml.grading.ledger import write_atomically
 from scalingml.grading.status import Outcome, Status
 
 STATUS_COLUMNS = ["student", "status", "score", "max_score", "seconds", "reasons", "recorded_at"]
@@ -61,6 +63,9 @@ class GradingReport:
     class_statuses: pd.DataFrame | None = None
     export: Path | None = None  # nbgrader export's CSV, refreshed by this run
     assignment: str = "ASSIGNMENT"
+    kept: int = 0  # students an earlier (perhaps killed) run had finished with the same submission
+    timings: Timings | None = None  # where this run's time went
+    notes: list[str] = field(default_factory=list)  # what happened to the run itself (a lost worker)
 
     #: Reasons longer than this are cut in the console table; statuses.csv keeps them whole.
     REASON_WIDTH = 90
@@ -105,6 +110,13 @@ class GradingReport:
                     if pending
                     else []
                 ),
+                *(
+                    [f"{counted(self.kept, 'submission')} kept from an earlier run (unchanged); --regrade grades all"]
+                    if self.kept
+                    else []
+                ),
+                *self.notes,
+                *([self.timings.format()] if self.timings else []),
                 f"reports: {self.report_dir}"
                 + (f" (the class: {counted(earlier, 'more student')} from earlier runs)" if earlier > 0 else "")
                 + (" (statuses.csv has every reason in full)" if cut else ""),
@@ -239,10 +251,9 @@ def build_report(
     )
     questions = question_figures(scores, everyone, autograded_dir, assignment)
     report_dir.mkdir(parents=True, exist_ok=True)
-    grades.to_csv(report_dir / "grades.csv", index=False)
-    questions.round(3).to_csv(report_dir / "questions.csv", index=False)
-    everyone.to_csv(report_dir / "statuses.csv", index=False)
-    scores.to_csv(report_dir / "scores.csv", index=False)
+    for name, table in (("grades", grades), ("questions", questions.round(3)), ("statuses", everyone),
+                        ("scores", scores)):  # fmt: skip
+        write_atomically(report_dir / f"{name}.csv", table.to_csv(index=False).encode())
     return GradingReport(
         statuses, grades, questions, scores, sandbox.isolation(), report_dir, feedback_dir, seconds, limits,
         class_statuses=everyone, assignment=assignment,

@@ -18,11 +18,11 @@ import nbformat
 import pandas as pd
 
 from scalingml import assignment_id, course, sandbox, submissions
-from scalingml.grading import nbgrader_steps
+from scalingml.grading import ledger, nbgrader_steps
+from scalingml.grading.class_progress import ClassProgress, Timings
 from scalingml.grading.pool import Pool, execute_job
 from scalingml.grading.report import GradingReport, build_report
 from scalingml.grading.status import FAILED, FLAGGED, MISSING, REJECTED, GradingError, Outcome
-from scalingml.progress import progress
 from scalingml.sandbox import execution
 
 
@@ -59,6 +59,7 @@ class GradingRun:
     workdir: Path
     report_dir: Path
     source: Path
+    hidden_tests_shown: bool = False
 
     @property
     def course_dir(self) -> Path:
@@ -79,6 +80,15 @@ class GradingRun:
     @property
     def rejected_dir(self) -> Path:
         return self.course_dir / course.GRADING_DIR / "rejected"
+
+    @property
+    def grading_dir(self) -> Path:
+        return self.course_dir / course.GRADING_DIR
+
+    @property
+    def written_folders(self) -> list[Path]:
+        """Every folder of the course this run writes into (checked before any learner's code runs)."""
+        return [self.grading_dir, self.submitted_dir, self.autograded_dir, self.feedback_dir, self.report_dir]
 
     @property
     def executed_dir(self) -> Path:
@@ -189,13 +199,15 @@ def grade(
     show_progress: bool = True,
     scratch_dir: Path | None = None,
     students: list[str] | None = None,
+    regrade: bool = False,
 ) -> GradingReport:
     """Grade every submission of ``assignment`` under ``submissions_path``; see :mod:`scalingml.grading`.
 
     ``students`` (ids or shell-style patterns such as ``"a*"``) grades only those, leaving
     everyone else's files and gradebook rows as they are. ``scratch_dir`` is where the run
     keeps its temporary files: a new folder is made inside it (default: in the system's temp folder) and
-    removed afterwards; nothing else in ``scratch_dir`` is touched.
+    removed afterwards; nothing else in ``scratch_dir`` is touched. A student whose submission an earlier
+    (perhaps killed) run finished is kept as recorded (:mod:`~scalingml.grading.ledger`) unless ``regrade``.
     """
     start = time.monotonic()
     course_root = Path(course_root or course.root()).resolve()
@@ -214,53 +226,124 @@ def grade(
         workdir=workdir,
         report_dir=Path(report_dir or Path(api.coursedir.root) / course.GRADING_DIR / "reports" / assignment),
         source=Path(submissions_path).resolve(),
+        hidden_tests_shown=show_hidden_tests,
     )
+    timings = Timings()
+    notes: list[str] = []
     try:
-        with course.working_directory(course_root), warnings.catch_warnings():
+        ledger.require_writable(run.written_folders, _sqlite_path(api.coursedir.db_url))
+        with (
+            ledger.run_lock(run.grading_dir),
+            course.working_directory(course_root),
+            warnings.catch_warnings(),
+        ):
             # nbgrader's own gradebook updates trip SQLAlchemy's autoflush warning (harmless, not ours)
             warnings.filterwarnings("ignore", message=".*not in session.*")
-            outcomes = _grade_all(run, jobs, dask_address, named_regexp, students, show_progress)
-            nbgrader_steps.write_feedback(api, assignment, outcomes, run.autograded_dir)
-            scores = nbgrader_steps.read_scores(api, assignment)
-            export = nbgrader_steps.refresh_export(api)
+            outcomes, kept = _grade_all(
+                run, jobs, dask_address, named_regexp, students, show_progress, regrade, timings, notes
+            )
+            with timings.step("reports"):
+                scores = nbgrader_steps.read_scores(api, assignment)
+                export = nbgrader_steps.refresh_export(api)
+                report = build_report(
+                    outcomes, scores, run.report_dir, run.feedback_dir / "", run.autograded_dir, assignment,
+                    time.monotonic() - start, run.limits,
+                )  # fmt: skip
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report = build_report(
-        outcomes, scores, run.report_dir, run.feedback_dir / "", run.autograded_dir, assignment,
-        time.monotonic() - start, run.limits,
-    )  # fmt: skip
     report.export = export
+    report.kept = kept
+    report.timings = timings
+    report.notes = notes
     return report
 
 
-def _grade_all(run: GradingRun, jobs: int, dask_address: str | None, named_regexp: str,
-               students: list[str] | None, show_progress: bool) -> list[Outcome]:  # fmt: skip
-    """Prepare each submission and start it executing at once; record each as it finishes."""
+def _grade_all(
+    run: GradingRun,
+    jobs: int,
+    dask_address: str | None,
+    named_regexp: str,
+    students: list[str] | None,
+    show_progress: bool,
+    regrade: bool,
+    timings: Timings,
+    notes: list[str],
+) -> tuple[list[Outcome], int]:
+    """Prepare each submission and start it executing at once; record each, and its feedback, as it finishes.
+
+    Students an earlier run finished with the same submission are kept (not prepared, not executed);
+    returns every outcome and how many were kept; what the run should say about itself goes to ``notes``.
+    """
     expected = nbgrader_steps.expected_notebooks(run.api, run.assignment)
     found = select_students(submissions.collect(run.source, run.assignment, named_regexp=named_regexp), students)
+    book = ledger.Ledger(run.grading_dir / "ledger" / f"{run.assignment}.json")
+    sources = sorted((run.course_root / course.SOURCE_DIR / run.assignment).glob("*.ipynb"))
+    settings = repr((run.limits, run.api.coursedir.db_url, run.hidden_tests_shown))
+    keys = {s.student: ledger.submission_key(s.files, sources, settings) for s in found}
+    recorded = set() if regrade else nbgrader_steps.recorded_students(run.api, run.assignment)
+    candidates = {
+        s.student: book.kept(s.student, keys[s.student])
+        for s in found
+        if not regrade and not s.problems and s.student in recorded
+        and (run.autograded_dir / s.student / run.assignment).is_dir()
+    }  # fmt: skip
+    earlier = {student: outcome for student, outcome in candidates.items() if outcome is not None}
+    book.forget([s.student for s in found if s.student not in earlier])  # whoever is graded now is unfinished
+    finished_count = 0
+
+    def finish(job: Job) -> None:
+        nonlocal finished_count
+        with timings.step("feedback"):
+            nbgrader_steps.write_feedback(
+                run.api, run.assignment, [job.outcome], run.autograded_dir,
+                before_move=lambda: ledger.crash_point("feedback", finished_count),
+            )  # fmt: skip
+            book.finish(job.outcome, keys[job.outcome.student])
+        finished_count += 1
+
     prepared, pending = [], {}
+    line = ClassProgress(len(found), len(earlier), f"grading {run.assignment}", enabled=show_progress)
     with Pool(jobs, dask_address) as pool:
         for submission in found:
-            job = run.prepare(submission, expected)
+            if submission.student in earlier:
+                prepared.append(Job(earlier[submission.student]))
+                continue
+            with timings.step("preparing"):
+                job = run.prepare(submission, expected)
             prepared.append(job)
             if job.notebooks:
                 arguments = (job.notebooks, job.files, run.limits, run.hidden, str(run.workdir / "jobs"))
                 pending[pool.submit(execute_job, *arguments)] = job
-            elif job.outcome.status != FAILED:
-                run.record_zero(job.outcome.student)
-        finished = pool.as_completed(pending)
-        for future in progress(
-            finished, total=len(pending), desc=f"grading {run.assignment}", disable=not show_progress
-        ):
+                continue
+            if job.outcome.status != FAILED:
+                with timings.step("recording"):
+                    run.record_zero(job.outcome.student)
+            finish(job)
+            line.advance()
+        for future in pool.as_completed(pending):
             job = pending[future]
             try:
                 executions = future.result()
             except Exception as exc:  # the sandbox itself failed for this submission
                 job.outcome.worsen(FAILED, f"execution failed: {type(exc).__name__}: {exc}")
-                run.record_zero(job.outcome.student)
-                continue
-            run.record(job, executions)
-    return [job.outcome for job in prepared]
+                with timings.step("recording"):
+                    run.record_zero(job.outcome.student)
+            else:
+                timings.execution += sum(result.seconds for result in executions.values())
+                with timings.step("recording"):
+                    run.record(job, executions)
+                ledger.crash_point("recording", finished_count)  # recorded in the gradebook, not yet finished
+            finish(job)
+            line.advance()
+        lost = pool.lost_workers()
+    line.close()
+    if lost:
+        failed = sum(1 for job in pending.values() if "KilledWorker" in "; ".join(job.outcome.reasons))
+        notes.append(
+            f"{len(lost)} Dask worker(s) lost during the run ({', '.join(lost)}): their submissions were re-run on "
+            f"the other workers; {failed} failed with KilledWorker (recorded with the reason, graded again by a rerun)"
+        )
+    return [job.outcome for job in prepared], len(earlier)
 
 
 def select_students(found: list[submissions.Submission], patterns: list[str] | None) -> list[submissions.Submission]:
