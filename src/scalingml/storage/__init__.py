@@ -15,6 +15,6 @@
 """
 
 from scalingml.storage.errors import StorageError
-from scalingml.storage.setting import ENV_VAR, Setting, resolve
+from scalingml.storage.setting import ENV_VAR, BadStorageSettingError, Setting, resolve
 
-__all__ = ["ENV_VAR", "Setting", "StorageError", "resolve"]
+__all__ = ["ENV_VAR", "BadStorageSettingError", "Setting", "StorageError", "resolve"]
