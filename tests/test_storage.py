@@ -248,6 +248,7 @@ def test_requests_and_bytes_are_counted_exactly(store):
         "requests": 1,
         "get_requests": 0,
         "put_requests": 1,
+        "retries": 0,
         "bytes_read": 0,
         "bytes_written": 1000,
     }

@@ -1,9 +1,11 @@
 """Count every request an s3fs filesystem sends and every byte it reads, at the client, exactly.
 
-botocore emits ``before-send`` for each HTTP request it sends (retries included: a store bills each one)
-and ``after-call`` with the parsed response; :func:`attach` hooks both on the filesystem's client. Bytes
-read are the bodies of ``GetObject`` responses (their ``Content-Length``), bytes written the bodies of
-``PutObject``/``UploadPart`` requests. Nothing is estimated.
+botocore emits ``before-call`` once per operation the client asks for, ``before-send`` for each HTTP
+request it sends (a retry sends another), and ``after-call`` with the parsed response; :func:`attach` hooks
+them on the filesystem's client. ``requests`` counts operations, which depend only on what the code asks
+(the same on every machine); ``retries`` counts the extra attempts a busy or flaky store caused (machine
+noise, though a store bills them too). Bytes read are the bodies of ``GetObject`` responses (their
+``Content-Length``), bytes written the bodies of ``PutObject``/``UploadPart`` requests. Nothing is estimated.
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ class RequestLog:
     """Requests by S3 operation, and the bytes read and written, since the last :meth:`reset`."""
 
     by_operation: Counter = field(default_factory=Counter)
+    attempts: int = 0
     bytes_read: int = 0
     bytes_written: int = 0
+
+    @property
+    def retries(self) -> int:
+        """HTTP requests sent beyond one per operation (a timeout, a dropped connection, a throttle)."""
+        return max(0, self.attempts - self.requests)
 
     @property
     def requests(self) -> int:
@@ -41,7 +49,7 @@ class RequestLog:
 
     def reset(self) -> None:
         self.by_operation.clear()
-        self.bytes_read = self.bytes_written = 0
+        self.attempts = self.bytes_read = self.bytes_written = 0
 
     def snapshot(self) -> dict:
         """The counts as plain numbers (a row of a results frame)."""
@@ -49,15 +57,18 @@ class RequestLog:
             "requests": self.requests,
             "get_requests": self.get_requests,
             "put_requests": self.put_requests,
+            "retries": self.retries,
             "bytes_read": self.bytes_read,
             "bytes_written": self.bytes_written,
         }
 
     # botocore event handlers (called with keyword arguments only)
+    def _called(self, event_name: str, **_) -> None:
+        self.by_operation[event_name.rsplit(".", 1)[-1]] += 1
+
     def _sent(self, event_name: str, request, **_) -> None:
-        operation = event_name.rsplit(".", 1)[-1]
-        self.by_operation[operation] += 1
-        if operation in ("PutObject", "UploadPart"):
+        self.attempts += 1
+        if event_name.rsplit(".", 1)[-1] in ("PutObject", "UploadPart"):
             self.bytes_written += int(request.headers.get("Content-Length") or 0)
 
     def _answered(self, event_name: str, parsed, **_) -> None:
@@ -76,6 +87,7 @@ def attach(fs) -> RequestLog:
     fs.connect()
     log = RequestLog()
     events = fs.s3.meta.events
+    events.register("before-call.s3", log._called)
     events.register("before-send.s3", log._sent)
     events.register("after-call.s3", log._answered)
     fs._scalingml_log = log

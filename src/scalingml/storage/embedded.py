@@ -69,11 +69,16 @@ class ObjectStore:
         """Stop the embedded server (its objects are gone); safe to call twice; nothing to do for the learner's."""
         if self.server is not None:
             # moto keeps every server's buckets in one per-process state: empty ours, or the next store would see it
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(Exception):  # best effort: the store is stopped either way
                 self.fs.rm(self.root, recursive=True)
+            self._stop()
+
+    def _stop(self) -> None:
+        """Stop the server only (at exit: the process, and moto's state with it, is ending)."""
+        if self.server is not None:
             self.server.stop()
             self.server = None
-            atexit.unregister(self.close)
+            atexit.unregister(self._stop)
 
     def __enter__(self) -> ObjectStore:
         return self
@@ -120,7 +125,7 @@ def start() -> ObjectStore:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     store = ObjectStore(endpoint, server, None, bucket)
-    atexit.register(store.close)
+    atexit.register(store._stop)
     store.fs = store.filesystem()
     with s3.guarded(store.url, "create", endpoint_url=endpoint):
         store.fs.mkdir(bucket)
