@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -53,6 +54,41 @@ def test_doctor_no_probe_skips_the_remote_check():
     result = run_cli("doctor", "--no-probe", env={"DASK_SCHEDULER_ADDRESS": closed_loopback_port()})
     assert result.returncode == 0
     assert "remote scheduler" in result.stdout and "cluster reachable" not in result.stdout
+
+
+def test_doctor_proves_the_default_storage_with_a_probe(monkeypatch):
+    monkeypatch.delenv("SCALINGML_STORAGE", raising=False)
+    result = run_cli("doctor", "--no-probe")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"   storage\s+a local folder in the course's scratch area", result.stdout)
+    assert re.search(r"   storage probe\s+write, read and delete of a 1024-byte object: \d+ ms", result.stdout)
+
+
+def test_doctor_probes_an_object_store_and_flags_an_unreachable_one():
+    from scalingml.storage import embedded
+
+    with embedded.start() as store:
+        env = {
+            "SCALINGML_STORAGE": f"{store.url}/doctor",
+            "AWS_ENDPOINT_URL": store.endpoint,
+            "AWS_ACCESS_KEY_ID": embedded.KEY,
+            "AWS_SECRET_ACCESS_KEY": embedded.SECRET,
+        }
+        result = run_cli("doctor", env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"object store at {store.endpoint}" in result.stdout and "   storage probe" in result.stdout
+        assert store.fs.find(store.root) == [], "the probe deletes what it wrote"
+    started = time.monotonic()
+    result = run_cli("doctor", env=env)  # the server is gone
+    assert time.monotonic() - started < 45, "bounded by the storage timeouts"
+    assert result.returncode == 1 and "!! storage probe" in result.stdout and "Could not reach" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "storage probe" not in run_cli("doctor", "--no-probe", env=env).stdout, "--no-probe contacts no store"
+
+
+def test_doctor_flags_a_bad_storage_setting():
+    result = run_cli("doctor", "--no-probe", env={"SCALINGML_STORAGE": "nosuchfs://x"})
+    assert result.returncode == 1 and "!! storage" in result.stdout and "fsspec does not know" in result.stdout
 
 
 def test_doctor_flags_an_unknown_profile():

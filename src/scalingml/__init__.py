@@ -12,6 +12,8 @@ Modules (``tests/test_package_docs.py`` checks that every module and subpackage 
     quickcheck    the ungraded quick checks closing each section of a lesson
     lessons       the lesson registry: each lesson's number, slug, title, challenges and files, said once
     cluster       a Dask client: embedded LocalCluster or ``DASK_SCHEDULER_ADDRESS``
+    storage       where data goes (``SCALINGML_STORAGE``: a folder or an fsspec URL), the embedded S3 store (moto),
+                  request counting and safe publishing (a package)
     doctor        the environment report behind ``scalingml doctor``
     course        where the course lives: its root, assignments, lessons, and nbgrader's API on it
     releasing     ``scalingml release``: exercises regenerated from solutions, never over a learner's work

@@ -209,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scalingml {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("doctor", help="report versions, machine, scale profile and cluster")
-    p.add_argument("--no-probe", action="store_true", help="do not contact a remote Dask scheduler")
+    p = commands.add_parser("doctor", help="report versions, machine, scale profile, cluster and storage")
+    p.add_argument("--no-probe", action="store_true", help="do not contact a remote Dask scheduler or object store")
     p.add_argument(
         "--timeout",
         type=float,

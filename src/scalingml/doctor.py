@@ -3,7 +3,8 @@
 It lists the versions that matter, the machine (cores, memory), the active scale
 profile and how a Dask cluster would be obtained; with ``DASK_SCHEDULER_ADDRESS``
 set it tries to reach the scheduler (bounded by a timeout) and says what to do if
-it cannot.
+it cannot. It reports the storage setting (``SCALINGML_STORAGE``) and proves it with
+a write/read/delete probe of one small object (bounded by the storage timeouts).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ PACKAGES = (
     "jupyterlab",
     "ipywidgets",
     "matplotlib",
+    "s3fs",
+    "moto",
 )
 
 
@@ -52,8 +55,24 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def storage_checks(*, probe_remote: bool = True) -> list[Check]:
+    """The storage setting, and the probe that proves it (a remote store only when ``probe_remote``)."""
+    from scalingml import storage
+    from scalingml.storage import probe
+
+    try:
+        setting = storage.resolve()
+    except storage.BadStorageSettingError as exc:
+        return [Check("storage", str(exc), ok=False)]
+    rows = [Check("storage", setting.describe())]
+    if setting.is_local or probe_remote:
+        ok, message = probe.probe(setting)
+        rows.append(Check("storage probe", message, ok=ok))
+    return rows
+
+
 def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> list[Check]:
-    """Run every check. ``probe_cluster=False`` skips contacting a remote scheduler."""
+    """Run every check. ``probe_cluster=False`` skips contacting a remote scheduler or object store."""
     import psutil
 
     rows = [Check("python", platform.python_version())]
@@ -88,6 +107,7 @@ def checks(*, probe_cluster: bool = True, timeout: float = PROBE_TIMEOUT) -> lis
     rows.append(Check("scale profile", f"{profile.name} — {profile.description} (set by {scale.active_source()})"))
     from scalingml import cluster
 
+    rows.extend(storage_checks(probe_remote=probe_cluster))
     how = cluster.plan(profile)
     rows.append(Check("cluster", how.describe()))
     if how.address and probe_cluster:

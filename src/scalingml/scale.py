@@ -58,6 +58,8 @@ class ScaleProfile:
             tuning budget curve doubles the budget up to it).
         storage_rows: rows of the table lesson 01 writes as CSV and as Parquet; large enough that
             reading it takes well over a millisecond, so the formats' read times differ beyond noise.
+        object_store_rows: rows of the table lesson 01 writes to the object store as 1, 10, 100 and 1,000
+            objects (at least 1,000, so the finest layout still has a row per object).
         fit_time_rows: the largest table of lesson 02's fit-time curves (they start at ``min_rows``):
             large enough that the largest fits last well beyond timer and call overheads.
     """
@@ -79,6 +81,7 @@ class ScaleProfile:
     search_budget: int
     # lesson 01 (data management)
     storage_rows: int
+    object_store_rows: int
     # lesson 02 (model complexity)
     fit_time_rows: int
 
@@ -111,6 +114,7 @@ PROFILES: dict[str, ScaleProfile] = {
         matmul_size=1_500,
         search_budget=4,
         storage_rows=50_000,
+        object_store_rows=20_000,
         fit_time_rows=8_000,
     ),
     "small": ScaleProfile(
@@ -128,6 +132,7 @@ PROFILES: dict[str, ScaleProfile] = {
         matmul_size=2_000,
         search_budget=32,
         storage_rows=200_000,
+        object_store_rows=100_000,
         fit_time_rows=20_000,
     ),
     "large": ScaleProfile(
@@ -145,6 +150,7 @@ PROFILES: dict[str, ScaleProfile] = {
         matmul_size=4_000,
         search_budget=64,
         storage_rows=2_000_000,
+        object_store_rows=1_000_000,
         fit_time_rows=200_000,
     ),
 }

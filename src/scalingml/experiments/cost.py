@@ -73,10 +73,16 @@ def default_assumptions() -> pd.DataFrame:
     ).set_index("parameter")
 
 
-def validate_assumptions(table: pd.DataFrame | Mapping[str, float]) -> dict[str, float]:
+def validate_assumptions(
+    table: pd.DataFrame | Mapping[str, float],
+    spec: Mapping[str, tuple[float, str, str]] = ASSUMPTIONS,
+    *,
+    start_from: str = "default_assumptions()",
+) -> dict[str, float]:
     """The assumptions as plain floats, or :class:`BadAssumptionsError` naming the field to fix.
 
-    Accepts the table of :func:`default_assumptions` or a plain mapping.
+    Accepts the table of :func:`default_assumptions` or a plain mapping. ``spec`` (name -> default, unit, note)
+    says which fields a table needs: lesson 01's storage price table is checked by the same rule.
 
     >>> validate_assumptions({"price_per_vcpu_hour": -1, "watts_per_core": 10, "grid_g_co2_per_kwh": 300,
     ...                       "utilisation": 0.5, "pue": 1.2})
@@ -86,10 +92,10 @@ def validate_assumptions(table: pd.DataFrame | Mapping[str, float]) -> dict[str,
     """
     values = dict(table["value"]) if isinstance(table, pd.DataFrame) else dict(table)
     clean = {}
-    for name, (_, unit, _) in ASSUMPTIONS.items():
+    for name, (_, unit, _) in spec.items():
         if name not in values:
             raise BadAssumptionsError(
-                f"The assumptions table has no {name!r} row; add it ({unit}). Start from default_assumptions()."
+                f"The assumptions table has no {name!r} row; add it ({unit}). Start from {start_from}."
             )
         if values[name] is None:
             raise BadAssumptionsError(f"{name} is missing (None); fill in a value in {unit}.")
