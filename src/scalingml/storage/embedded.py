@@ -18,6 +18,7 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from scalingml.errors import ScalingmlError
 from scalingml.storage import s3, setting
@@ -39,8 +40,8 @@ class ObjectStore:
     """
 
     endpoint: str | None
-    server: object = field(repr=False)
-    fs: object = field(repr=False)
+    server: Any = field(repr=False)  # moto.server.ThreadedMotoServer (untyped)
+    fs: Any = field(repr=False)  # s3fs.S3FileSystem (untyped)
     root: str = "scalingml"
 
     @property
@@ -95,7 +96,7 @@ def object_store(value: str | None = None) -> ObjectStore:
     chosen = setting.resolve(value)
     if chosen.protocol not in ("s3", "s3a"):
         return start()
-    root = chosen.url.split("://", 1)[1]
+    root = str(chosen.url).split("://", 1)[1]
     store = ObjectStore(setting.endpoint(), None, s3.filesystem(), root)
     with s3.guarded(store.url, "list"):
         store.fs.ls(root.split("/", 1)[0])  # fails fast, with the fix, on a wrong endpoint, key or bucket

@@ -33,7 +33,7 @@ class StorageNotFoundError(StorageError, FileNotFoundError):
 
 def error_code(exc: BaseException) -> str | None:
     """The S3 error code behind ``exc`` (``"NoSuchBucket"``, ``"AccessDenied"``...), if botocore gave one."""
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         response = getattr(seen, "response", None)
         if isinstance(response, dict) and response.get("Error", {}).get("Code"):
@@ -45,7 +45,7 @@ def error_code(exc: BaseException) -> str | None:
 def _is_connection_failure(exc: BaseException) -> bool:
     from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError | TimeoutError):
             return True
