@@ -39,7 +39,7 @@ def autograded(tmp_path, student, name):
     return nbformat.read(tmp_path / "course" / "grading" / "autograded" / student / name / f"{name}.ipynb", 4)
 
 
-def test_errors(notebook):
+def graded_test_errors(notebook):
     """``{grade_id: exception name}`` of the graded test cells that raised, in an autograded notebook."""
     found = {}
     for cell in graded_test_cells(notebook):
@@ -52,7 +52,7 @@ def test_errors(notebook):
 def fixture_problems(case, frame, notebook):
     """What is wrong with one fixture's result: a question it should lose but kept, lost for the wrong reason
     (not one of ``case.fails_with``), or another question lost (all others keep, unless ``case.keeps`` says)."""
-    problems, errors = [], test_errors(notebook)
+    problems, errors = [], graded_test_errors(notebook)
     for question in case.loses:
         if frame.loc[question, "score"] >= frame.loc[question, "max_score"]:
             problems.append(f"{case.name}: kept {question}")
