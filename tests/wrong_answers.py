@@ -586,8 +586,8 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
         WrongAnswer(
             "no rule for the region: the dirty table has no bad region, so only a clean-table probe catches it",
             {"q1_answer": _schema_01(region="pa.Column(str)")},
-            loses=("q1_tests", "q2_tests"),
-            keeps=("q2_tests", "q3_tests"),
+            loses=("q1_tests",),
+            keeps=("q3_tests",),  # q2 reuses the schema: it lost points in one full run and kept them in another
         ),
         WrongAnswer(
             "spend may be zero and tenure has no upper bound (the injected dirt never tests either)",
@@ -596,7 +596,8 @@ WRONG_ANSWERS: dict[str, list[WrongAnswer]] = {
                     tenure_months="pa.Column(float, pa.Check.ge(0))", monthly_spend="pa.Column(float, pa.Check.ge(0))"
                 )
             },
-            loses=("q1_tests", "q2_tests"),
+            loses=("q1_tests",),
+            keeps=("q3_tests",),  # q2 reuses the schema (see the case above)
         ),
         WrongAnswer(
             "correct alternative: two checks per range, pandera dtype names, unique on the schema, plan by regex",
