@@ -16,7 +16,7 @@ import statistics
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,7 +201,7 @@ class Conclusion:
 
     verdict: str
     sentence: str
-    numbers: dict[str, float] = field(default_factory=dict)
+    numbers: Mapping[str, float | str] = field(default_factory=dict)  # the values it rests on (a model name too)
 
     def __str__(self) -> str:
         return self.sentence
