@@ -1,3 +1,4 @@
+import os
 import socket
 import time
 
@@ -81,3 +82,22 @@ def test_check_scheduler_reports_workers():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as running:
         ok, message = cluster.check_scheduler(running.scheduler_address, timeout=5)
     assert ok and "2 worker(s)" in message
+
+
+def test_a_workshop_share_sizes_the_embedded_cluster(monkeypatch):
+    """On a workshop server the hub exports the learner's share; the cluster uses it, not every core."""
+    monkeypatch.delenv(cluster.ADDRESS_ENV_VAR, raising=False)
+    monkeypatch.setenv(cluster.CPU_LIMIT_ENV_VAR, "0.5")
+    monkeypatch.setenv(cluster.MEM_LIMIT_ENV_VAR, str(3 * 2**30))
+    assert cluster.available_cores() == 1
+    threads = cluster.plan(scale.get_profile("ci"))
+    assert (threads.n_workers, threads.threads_per_worker, threads.memory_limit) == (1, 1, 3 * 2**30)
+    monkeypatch.setenv(cluster.CPU_LIMIT_ENV_VAR, "2.7")
+    processes = cluster.plan(scale.get_profile("small"), cores=None)
+    assert processes.n_workers == min(2, 8) and processes.memory_limit == 3 * 2**30 // processes.n_workers
+    monkeypatch.setenv(cluster.CPU_LIMIT_ENV_VAR, "not a number")
+    monkeypatch.delenv(cluster.MEM_LIMIT_ENV_VAR)
+    assert (
+        cluster.available_cores() == (os.cpu_count() or 1)
+        and cluster.plan(scale.get_profile("ci")).memory_limit is None
+    )

@@ -353,6 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("datasets", help="list the shipped datasets, or rebuild them from their recipes")
     p.add_argument("--rebuild", action="store_true", help="regenerate the shipped files from their recipes")
     p.set_defaults(handler=_datasets)
+
+    from scalingml.workshop import commands as workshop_commands
+
+    workshop_commands.add_parser(commands)
     return parser
 
 

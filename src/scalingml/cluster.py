@@ -36,6 +36,10 @@ from scalingml.scratch import scratch_dir
 
 ADDRESS_ENV_VAR = "DASK_SCHEDULER_ADDRESS"
 DEFAULT_TIMEOUT = 10.0
+#: JupyterHub's spawners export a user's share of the machine as these (cores, may be fractional; bytes): on a
+#: workshop server the embedded cluster is sized to that share, not to every core of the machine.
+CPU_LIMIT_ENV_VAR = "CPU_LIMIT"
+MEM_LIMIT_ENV_VAR = "MEM_LIMIT"
 
 
 class ClusterUnavailableError(ScalingmlError, ConnectionError):
@@ -47,6 +51,27 @@ def scheduler_address() -> str | None:
     return os.environ.get(ADDRESS_ENV_VAR) or dask.config.get("scheduler-address", None) or None
 
 
+def _positive_float(name: str) -> float | None:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def available_cores() -> int:
+    """The cores this user may use: the machine's, or fewer where a hub's ``CPU_LIMIT`` gives a share (at least 1)."""
+    machine = os.cpu_count() or 1
+    share = _positive_float(CPU_LIMIT_ENV_VAR)
+    return machine if share is None else max(1, min(machine, int(share)))
+
+
+def available_memory() -> int | None:
+    """This user's memory share in bytes where a hub's ``MEM_LIMIT`` gives one, else None (the machine's)."""
+    share = _positive_float(MEM_LIMIT_ENV_VAR)
+    return int(share) if share else None
+
+
 @dataclass(frozen=True)
 class ClusterPlan:
     """What :func:`client` will do: connect to ``address`` or start a local cluster of this shape."""
@@ -55,6 +80,8 @@ class ClusterPlan:
     n_workers: int
     threads_per_worker: int
     processes: bool
+    #: bytes per worker where the user has a memory share (a workshop server), else None: dask's default
+    memory_limit: int | None = None
 
     @property
     def mode(self) -> str:
@@ -83,12 +110,14 @@ def plan(profile: ScaleProfile | None = None, *, address: str | None = None, cor
     """
     profile = profile or scale.active()
     address = address or scheduler_address()
-    cores = cores or os.cpu_count() or 1
+    cores = cores or available_cores()
     if address:
         return ClusterPlan(address, 0, 0, False)
+    memory = available_memory()
     if profile.processes:
-        return ClusterPlan(None, n_workers=min(cores, 8), threads_per_worker=1, processes=True)
-    return ClusterPlan(None, n_workers=1, threads_per_worker=cores, processes=False)
+        workers = min(cores, 8)
+        return ClusterPlan(None, workers, 1, True, memory // workers if memory else None)
+    return ClusterPlan(None, n_workers=1, threads_per_worker=cores, processes=False, memory_limit=memory)
 
 
 def _unreachable(address: str, timeout: float, exc: BaseException) -> ClusterUnavailableError:
@@ -132,6 +161,7 @@ def client(
             dashboard_address=":0",
             silence_logs=logging.ERROR,
             local_directory=spill,
+            memory_limit=how.memory_limit if how.memory_limit else "auto",
         )
         try:
             dask_client = Client(local)

@@ -149,16 +149,22 @@ def ensure_scripts_on_path() -> None:
 
 
 def nbgrader_api(course_root: Path, **config_overrides):
-    """An ``NbGraderAPI`` for ``course_root``, reading its ``nbgrader_config.py``.
+    """An ``NbGraderAPI`` for ``course_root``, reading ``nbgrader_config.py`` where the ``nbgrader`` command does.
 
-    ``config_overrides`` are ``{"Class.trait": value}`` pairs applied on top.
+    The user's and the system's Jupyter configuration folders first (where a JupyterHub keeps
+    ``Exchange.root``, e.g. ``~/.jupyter/nbgrader_config.py``), the course's own file on top.
+    ``config_overrides`` are ``{"Class.trait": value}`` pairs applied on top of both.
     """
     ensure_scripts_on_path()
+    from jupyter_core.paths import jupyter_config_path
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    config = Config()
+    for folder in [*reversed(jupyter_config_path()), str(course_root)]:  # lowest priority first
+        if (Path(folder) / "nbgrader_config.py").is_file():
+            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
     config.CourseDirectory.root = str(course_root)
     extra = Config()
     for key, value in config_overrides.items():
