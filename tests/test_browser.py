@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 from scalingml import cells
+from scalingml.quickcheck import question
 from tests.notebook_tools import REPO, scratch_copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -198,10 +199,10 @@ def test_a_learner_runs_the_welcome_lesson_and_an_exercise_in_jupyterlab(page, l
     panels.last.scroll_into_view_if_needed()
     expect(panels).to_have_count(5, timeout=SLOW)  # one per section, the last one after the experiment
 
-    # a multiple-choice quick check: the right option is explained
+    # a multiple-choice quick check (the first, 00.course): the right option is explained
     course_check = panels.first
     course_check.scroll_into_view_if_needed()
-    course_check.locator("label", has_text="(b)").click()
+    course_check.locator("label", has_text=f"({question('00.course').right_letter})").click()
     course_check.get_by_role("button", name="Check").click()
     expect(course_check).to_contain_text("Right.", timeout=20_000)
 
@@ -209,8 +210,6 @@ def test_a_learner_runs_the_welcome_lesson_and_an_exercise_in_jupyterlab(page, l
     estimate = panels.last
     estimate.scroll_into_view_if_needed()
     if estimate.locator(".noUi-handle").count() == 0:
-        from scalingml.quickcheck import question
-
         instead = question("00.first-experiment").instead
         expect(estimate).to_contain_text("inconclusive")
         estimate.locator("label", has_text=f"({instead.right_letter})").click()

@@ -69,6 +69,31 @@ def test_options_are_named_by_letter_number_or_text():
             mcq.option(bad)
 
 
+def _every_multiple_choice() -> list[MultipleChoice]:
+    """Every multiple-choice question a learner can meet, read through the registry: each lesson's quick checks
+    (an estimate's ``instead`` too) and its self-assessment questions."""
+    found = []
+    for lesson in lessons.LESSONS:
+        module = lesson_module(lesson)
+        for asked in (*module.CHECKS, *module.ASSESSMENT):
+            asked = asked.instead if isinstance(asked, Estimate) else asked
+            if isinstance(asked, MultipleChoice):
+                found.append(asked)
+    return found
+
+
+def test_neither_the_position_nor_the_length_of_an_option_gives_the_right_one_away():
+    """A learner who always picks (b), or the longest option, must not do well: no letter holds the right answer in
+    more than 45% of the questions, and the right option is the longest (ties included) in at most 40%."""
+    asked = _every_multiple_choice()
+    assert len(asked) >= 30, "every lesson's checks and self-assessment questions"
+    for letter in "abc":
+        share = sum(q.right_letter == letter for q in asked) / len(asked)
+        assert share <= 0.45, f"({letter}) is the right answer in {share:.0%} of {len(asked)} questions"
+    longest = [q.key for q in asked if len(q.option(q.right_letter).text) >= max(len(o.text) for o in q.options)]
+    assert len(longest) / len(asked) <= 0.40, f"the right option is the longest in {len(longest)}: {longest}"
+
+
 @pytest.mark.parametrize("correct", [0, 2])
 def test_a_question_needs_exactly_one_right_option(correct):
     options = [Option(f"o{i}", i < correct, "why") for i in range(3)]
@@ -154,12 +179,14 @@ def test_an_unknown_key_lists_the_lessons_checks():
 
 def test_the_panel_explains_the_chosen_option_when_check_is_clicked():
     panel = quick_check("05.bias")
+    mcq = panel.question
+    unaware = next(letter for letter, o in zip(mcq.letters, mcq.options, strict=True) if "unawareness" in o.why)
     panel.check.click()
     assert "Choose an answer first" in panel.feedback.value
-    panel.answer.value = "a"
+    panel.answer.value = unaware
     panel.check.click()
     assert "Not quite" in panel.feedback.value and "unawareness" in panel.feedback.value
-    panel.answer.value = "b"
+    panel.answer.value = mcq.right_letter
     panel.check.click()
     assert "Right" in panel.feedback.value
 

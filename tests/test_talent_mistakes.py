@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import make_column_transformer
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.feature_selection import SelectKBest
+from sklearn.feature_selection import RFE, SelectKBest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
@@ -169,7 +170,7 @@ def test_checklist_flags_each_mistake_and_passes_a_careful_setup():
     X, y = mistakes.make_noise(100, 300)
     X[:, 0] *= 1_000  # one column on another scale: a linear model needs a scaler
     careless = mistakes.methodology_checklist(X, y, estimator=LogisticRegression(solver="saga"))
-    assert {mistakes.CHECKS[0], mistakes.CHECKS[1], mistakes.CHECKS[6]} <= _failed(careless)
+    assert {mistakes.CHECKS[0], mistakes.CHECKS[6]} <= _failed(careless)
     careful = mistakes.methodology_checklist(
         X,
         y,
@@ -192,6 +193,25 @@ def test_checklist_raises_no_false_alarm_on_a_bare_model_that_needs_no_preproces
         "logisticregression__random_state"
     ]
     assert mistakes.unpinned_randomness(LogisticRegression(), KFold(3, shuffle=True)) == ["cv.random_state"]
+
+
+def test_selection_inside_the_folds_applies_only_to_an_estimator_with_a_selector():
+    """300 noise columns for 100 rows and no selector anywhere: nothing is selected, so nothing can leak."""
+    X, y = mistakes.make_noise(100, 300)
+    check = mistakes.CHECKS[1]
+    model = LogisticRegression(random_state=0)
+    for bare in (model, make_pipeline(StandardScaler(), model)):
+        row = mistakes.methodology_checklist(X, y, estimator=bare).set_index("check").loc[check]
+        assert row["passed"] and row["finding"] == "not applicable: no feature selection step"
+    nested = make_pipeline(
+        make_column_transformer((make_pipeline(StandardScaler(), SelectKBest(k=5)), list(range(300)))),
+        LogisticRegression(random_state=0),
+    )
+    wrapped = RFE(LogisticRegression(random_state=0), n_features_to_select=5, step=100)
+    for selecting, name in ((nested, "SelectKBest"), (wrapped, "RFE")):
+        row = mistakes.methodology_checklist(X, y, estimator=selecting).set_index("check").loc[check]
+        assert row["passed"] and name in row["finding"] and "refitted on each fold" in row["finding"], row["finding"]
+    assert mistakes.feature_selectors(nested) == ["SelectKBest"] and mistakes.feature_selectors(wrapped) == ["RFE"]
 
 
 def test_checklist_needs_preprocessing_for_missing_values_and_text():

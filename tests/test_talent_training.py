@@ -96,7 +96,7 @@ def test_conclude_tuning_branches():
 def test_the_bank_is_one_quick_check_question_per_challenge_of_every_lesson():
     assert all(isinstance(question, MultipleChoice) for question in lp.QUESTIONS)
     assert [q.key for q in lp.QUESTIONS] == [section.key for section in lessons.sections()], "in course order"
-    assert set(lp.EXAMPLE_ANSWERS) <= {q.key for q in lp.QUESTIONS}
+    assert set(lp.EXAMPLE_WRONG) <= set(lp.EXAMPLE_ANSWERS) <= {q.key for q in lp.QUESTIONS}
     for question in lp.QUESTIONS:
         assert lp.choices(question) == (*(o.text for o in question.options), lp.NOT_SURE)
 
@@ -108,7 +108,8 @@ def test_the_bank_lives_with_each_lessons_quick_checks():
 
 
 def test_grade_names_each_questions_lesson_and_section_from_the_registry():
-    graded = lp.grade({"04.retention": "a"}).set_index("question")
+    retention = next(q for q in lp.QUESTIONS if q.key == "04.retention")
+    graded = lp.grade({"04.retention": retention.right_letter}).set_index("question")
     assert graded.loc["04.retention"].tolist() == ["04 talent", "2 Retention", "correct"]
     assert graded.loc["05.bias", "lesson"] == "05 regulation and ethics"
 
@@ -131,7 +132,7 @@ def test_describe_path_counts_sections_not_questions():
 def test_all_correct_gives_an_empty_path_and_all_wrong_every_section():
     right = {q.key: q.right_letter for q in lp.QUESTIONS}
     assert lp.learning_path(right).empty
-    wrong = {q.key: next(letter for letter in q.letters if letter != q.right_letter) for q in lp.QUESTIONS}
+    wrong = {q.key: q.wrong_letters[0] for q in lp.QUESTIONS}
     path = lp.learning_path(wrong)
     assert len(path) == len(lp.QUESTIONS) and set(path["status"]) == {"wrong"}
     assert path["lesson"].is_monotonic_increasing, "in course order"

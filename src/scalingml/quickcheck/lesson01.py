@@ -14,14 +14,7 @@ CHECKS = (
         ),
         options=(
             Option(
-                "The strongest driver.",
-                True,
-                "The model relies on it most: each imputed value replaces real signal with a constant. Dirt in a "
-                "weak feature removes little the model used. That is why the experiment above blanks out the "
-                "drivers: dirt where the signal is shows the real cost.",
-            ),
-            Option(
-                "The weak feature.",
+                "The weak feature: the model has fewer other signals to fall back on there.",
                 False,
                 "A feature the model barely uses cannot cost much when it is blanked out: there was little signal "
                 "in it to lose.",
@@ -30,6 +23,13 @@ CHECKS = (
                 "Both the same: missing is missing.",
                 False,
                 "The cost of a missing value is the information it carried, and that differs between features.",
+            ),
+            Option(
+                "The strongest driver.",
+                True,
+                "The model relies on it most: each imputed value replaces real signal with a constant. Dirt in a "
+                "weak feature removes little the model used. That is why the experiment above blanks out the "
+                "drivers: dirt where the signal is shows the real cost.",
             ),
         ),
     ),
@@ -41,19 +41,19 @@ CHECKS = (
         ),
         options=(
             Option(
-                "Nothing: the model sees every row in the end.",
-                False,
-                "Each `partial_fit` step moves the model towards the chunk it sees, so a sorted file drags it "
-                "towards the most recent customers; it never sees a representative sample at once.",
-            ),
-            Option(
-                "Shuffle rows across chunks, and fix the category list of every one-hot column before the first chunk.",
+                "Shuffle rows across chunks, and fix each one-hot column's categories up front.",
                 True,
                 "Chunks must look like the whole table. And a chunk that lacks a category would otherwise produce "
                 "fewer one-hot columns than the model was started with.",
             ),
             Option(
-                "Use larger chunks.",
+                "Nothing: whatever the order of the rows, the model sees every one of them in the end.",
+                False,
+                "Each `partial_fit` step moves the model towards the chunk it sees, so a sorted file drags it "
+                "towards the most recent customers; it never sees a representative sample at once.",
+            ),
+            Option(
+                "Use larger chunks, so that each one covers a wider range of sign-up dates.",
                 False,
                 "Larger chunks of a sorted file are still sorted: each is still unlike the whole table, and memory "
                 "grows with the chunk.",
@@ -68,15 +68,15 @@ CHECKS = (
         ),
         options=(
             Option(
+                "pandas matches the two names, because they differ only in letter case and legal suffix.",
+                False,
+                "`merge` compares keys exactly; any normalisation is yours to do.",
+            ),
+            Option(
                 "The exact join silently drops it (or keeps it with missing finance columns).",
                 True,
                 "An exact join matches only identical keys, and nothing warns you. Normalise the keys (case, "
                 "legal suffixes, units, id formats) and count the matches before and after.",
-            ),
-            Option(
-                "pandas matches the two names because they differ only in case and suffix.",
-                False,
-                "`merge` compares keys exactly; any normalisation is yours to do.",
             ),
             Option(
                 "The join fails with an error.",
@@ -94,7 +94,7 @@ ASSESSMENT = (
         key="01.quality",
         prompt="A supplier silently switches a column from euros to cents. What catches it before training?",
         options=(
-            Option("Cross-validation of the next model", False),
+            Option("Cross-validation of the next model, which would show the drop in accuracy", False),
             Option("A schema with value checks, run on every new extract", True),
             Option("Dropping the rows whose values are outliers", False),
         ),
@@ -103,9 +103,9 @@ ASSESSMENT = (
         key="01.volume",
         prompt="A table no longer fits in memory. What is the first thing to try?",
         options=(
-            Option("Process it in chunks or partitions (out-of-core)", True),
-            Option("Rent a machine with more memory", False),
+            Option("Rent a machine with more memory, so that the code can stay as it is", False),
             Option("Train on a random 10% sample", False),
+            Option("Process it in chunks or partitions (out-of-core)", True),
         ),
     ),
     MultipleChoice(
@@ -113,8 +113,8 @@ ASSESSMENT = (
         prompt="Two sources spell customer names differently. How do you join them?",
         options=(
             Option("An exact join on the lower-cased name", False),
-            Option("A join on the postcode alone", False),
             Option("A fuzzy join on normalised names, then check the doubtful matches", True),
+            Option("A join on the postcode alone, which both sources spell alike", False),
         ),
     ),
 )

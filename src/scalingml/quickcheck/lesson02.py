@@ -15,23 +15,24 @@ CHECKS = (
         ),
         options=(
             Option(
-                "an unbiased estimate: cross-validation never scores on training rows.",
+                "an unbiased estimate: cross-validation never scores a model on the rows it was trained on.",
                 False,
                 "Each score is honest for one setting, but picking the maximum of 200 noisy scores favours the "
                 "settings that were lucky on these folds.",
             ),
             Option(
-                "optimistic: the selection used those folds, so score the chosen model on a held-out test set "
-                "(or use nested cross-validation).",
-                True,
-                "The best of many noisy estimates is biased upwards, and more so the more settings you try. Rows "
-                "that played no part in the choice give the estimate to report.",
-            ),
-            Option(
-                "pessimistic, because each fold trains on only 80% of the rows.",
+                "pessimistic, because each fold trains on only 80% of the rows and so underfits a little.",
                 False,
                 "Training on fewer rows does pull each score down a little, but choosing the maximum of many "
                 "scores pushes the other way; only held-out rows tell you where you stand.",
+            ),
+            Option(
+                "optimistic: the selection used those folds, so score the chosen model on held-out rows "
+                "(or nested CV).",
+                True,
+                "The best of many noisy estimates is biased upwards, and more so the more settings you try. Rows "
+                "that played no part in the choice (a held-out test set, or nested cross-validation) give the "
+                "estimate to report.",
             ),
         ),
     ),
@@ -43,17 +44,17 @@ CHECKS = (
         ),
         options=(
             Option(
-                "Importance for `income` only: it measures causes.",
-                False,
-                "It measures how much the *model* relies on a feature, and a model may rely on a correlated "
-                "stand-in as well as on the cause.",
-            ),
-            Option(
                 "Importance shared between them, or even credited to `spend`.",
                 True,
                 "The model can use either; permuting one leaves its twin to carry the signal (so both can look "
                 "unimportant) and creates rows that never occur. Group correlated features, and never read "
                 "importance as cause.",
+            ),
+            Option(
+                "Importance for `income` only, because permutation importance measures causes.",
+                False,
+                "It measures how much the *model* relies on a feature, and a model may rely on a correlated "
+                "stand-in as well as on the cause.",
             ),
             Option(
                 "Zero for both, because they cancel out.",
@@ -70,16 +71,16 @@ CHECKS = (
         ),
         options=(
             Option(
-                "The law forecasts it; the R² does not matter for a forecast.",
+                "Nothing reliable yet: measure larger sizes until the fit is good.",
+                True,
+                "A forecast is only as good as the fit and the distance. Time a few larger sizes (with BLAS threads "
+                "fixed), forecast only a few times beyond them, then check the forecast.",
+            ),
+            Option(
+                "The law forecasts it: R² describes the points already measured, not the forecast.",
                 False,
                 "A poor fit means the exponent is uncertain, and an error in the exponent multiplies with distance: "
                 "125× beyond the data, a small error becomes a large one.",
-            ),
-            Option(
-                "Nothing reliable yet: measure larger sizes until the fit is good, then forecast a few times beyond.",
-                True,
-                "A forecast is only as good as the fit and the distance. Time a few larger sizes (with BLAS threads "
-                "fixed) and forecast a small step ahead, then check the forecast.",
             ),
             Option(
                 "1,000,000 / 8,000 = 125 times the time of the largest fit.",
@@ -97,8 +98,8 @@ ASSESSMENT = (
         prompt="Training accuracy 0.99, cross-validated accuracy 0.75. What is happening, and what do you do?",
         options=(
             Option("Underfitting: add more features", False),
+            Option("Data leakage: the cross-validation must be wrong, since the gap is so large", False),
             Option("Overfitting: reduce complexity, chosen by cross-validation", True),
-            Option("Data leakage: the cross-validation is wrong", False),
         ),
     ),
     MultipleChoice(
@@ -108,8 +109,8 @@ ASSESSMENT = (
             "..."
         ),
         options=(
+            Option("Permutation importance on held-out rows, the same way for both models", True),
             Option("The linear model's coefficients and the trees' split counts", False),
-            Option("Permutation importance on held-out rows, for both models", True),
             Option("The correlation of each feature with the target", False),
         ),
     ),
@@ -117,8 +118,8 @@ ASSESSMENT = (
         key="02.training-time",
         prompt="Fit time grows like n^2. The data grows 4 times. The fit takes about ...",
         options=(
-            Option("4 times longer", False),
-            Option("8 times longer", False),
+            Option("4 times longer, as the data grows", False),
+            Option("8 times longer: twice the growth of the data", False),
             Option("16 times longer", True),
         ),
     ),

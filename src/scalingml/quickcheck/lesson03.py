@@ -27,7 +27,7 @@ CHECKS = (
         ),
         options=(
             Option(
-                "A: the most accurate model.",
+                "A: the most accurate model, since 0.4 points add up over many decisions.",
                 False,
                 "0.4 points is less than one standard error of the difference: on other rows B might well win. "
                 "You would pay ten times for a gain you cannot show.",
@@ -54,23 +54,23 @@ CHECKS = (
         ),
         options=(
             Option(
-                "Concept drift: the link between features and outcome changed, not the features.",
-                True,
-                "Feature monitors watch the inputs, and concept drift leaves them alone. Only accuracy on fresh "
-                "labels shows it, which is why you monitor both.",
-            ),
-            Option(
-                "Covariate drift that PSI missed.",
+                "Covariate drift that PSI missed, because PSI is too coarse to see small shifts.",
                 False,
                 "PSI watches each feature's own distribution, and all of them look stable. A shift in how features "
                 "move together could slip past per-feature monitors, but with every input stable and a steady fall "
                 "in accuracy, a changed link to the outcome is the likelier cause.",
             ),
             Option(
-                "Noise: accuracy always wanders a little.",
+                "Noise: accuracy always wanders a little from one month to the next.",
                 False,
                 "A steady fall month after month is not noise; check it against the standard error of the "
                 "monthly accuracy before you wave it away.",
+            ),
+            Option(
+                "Concept drift: the link between features and outcome changed.",
+                True,
+                "Feature monitors watch the inputs, and concept drift leaves them alone. Only accuracy on fresh "
+                "labels shows it, which is why you monitor both.",
             ),
         ),
     ),
@@ -82,8 +82,8 @@ ASSESSMENT = (
         key="03.hardware-limits",
         prompt="Your laptop cannot finish a search overnight. The same code on a rented Dask cluster needs ...",
         options=(
-            Option("A rewrite with Dask's own estimators", False),
             Option("A scheduler address and the data where the workers can read it", True),
+            Option("A rewrite with Dask's own estimators and data frames", False),
             Option("A GPU on every worker", False),
         ),
     ),
@@ -95,15 +95,15 @@ ASSESSMENT = (
         ),
         options=(
             Option("The most accurate one", False),
+            Option("The one with the most parameters, since it has the most room to grow with the data", False),
             Option("The cheapest one whose accuracy the others do not beat beyond noise", True),
-            Option("The one with the most parameters, for future growth", False),
         ),
     ),
     MultipleChoice(
         key="03.maintenance",
         prompt="Feature distributions (PSI) are stable, but accuracy drops as labels arrive. This is ...",
         options=(
-            Option("Covariate drift: retrain on new features", False),
+            Option("Covariate drift: retrain on the new feature values as soon as they arrive", False),
             Option("Concept drift: the relation between features and outcome changed", True),
             Option("A false alarm: PSI says nothing moved", False),
         ),

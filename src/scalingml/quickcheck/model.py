@@ -16,6 +16,8 @@ Two kinds exist:
 ... )
 >>> question.evaluate("b").correct, question.evaluate("b").explanation
 (False, 'Off by one. Try another option.')
+>>> question.right_letter, question.wrong_letters
+('a', ('b',))
 >>> doubling = Estimate(key="00.double", prompt="2 × 21?", unit="", truth=lambda m: 42.0, explanation="2 × 21 = 42.")
 >>> doubling.evaluate(40).verdict, doubling.evaluate(100).verdict
 ('close', 'too high')
@@ -86,6 +88,11 @@ class MultipleChoice:
     def right_letter(self) -> str:
         """The letter of the correct option."""
         return next(letter for letter, option in zip(self.letters, self.options, strict=True) if option.correct)
+
+    @property
+    def wrong_letters(self) -> tuple[str, ...]:
+        """The letters of the wrong options, in order."""
+        return tuple(letter for letter, option in zip(self.letters, self.options, strict=True) if not option.correct)
 
     def option(self, answer: str | float) -> Option:
         """The option named by its letter (``"b"``), its number from 1 (``2``) or its exact text."""

@@ -6,7 +6,9 @@ names) and keyed by the section they send a learner to (``"04.skill-gap"``). The
 without any widget); :func:`assessment_widget` only wraps it in ipywidgets for the lesson. A wrong answer,
 "not sure" or no answer puts that section on the path, in course order.
 
->>> path = learning_path({"04.skill-gap": "b", "04.retention": "b"})
+>>> bank = {question.key: question for question in QUESTIONS}
+>>> path = learning_path({"04.skill-gap": bank["04.skill-gap"].right_letter,
+...                       "04.retention": bank["04.retention"].wrong_letters[0]})
 >>> "04 · 1 Skill gap" in describe_path(path)
 False
 >>> path.loc[path["question"] == "04.retention", "status"].item()
@@ -29,23 +31,14 @@ QUESTIONS: tuple[MultipleChoice, ...] = tuple(
     question for lesson in lessons.LESSONS for question in lesson_module(lesson).ASSESSMENT
 )
 
+#: The sections the example learner answers wrongly (with the first wrong option); every other answer is right.
+EXAMPLE_WRONG = ("02.interpretability", "02.training-time", "03.cost", "04.skill-gap", "04.retention", "05.privacy")
+
 #: A learner who knows the data lessons but guesses elsewhere: what the lesson prints when no widget is shown.
+#: The letters are read from the questions, so reordering a question's options keeps this learner's path.
 EXAMPLE_ANSWERS: dict[str, str] = {
-    "01.quality": "b",
-    "01.volume": "a",
-    "01.variety": "c",
-    "02.overfitting": "b",
-    "02.interpretability": "a",
-    "02.training-time": "a",
-    "03.hardware-limits": "b",
-    "03.cost": "a",
-    "03.maintenance": "b",
-    "04.skill-gap": "a",
-    "04.retention": "b",
-    "04.training": "a",
-    "05.privacy": "b",
-    "05.bias": "b",
-    "05.transparency": "a",
+    question.key: question.wrong_letters[0] if question.key in EXAMPLE_WRONG else question.right_letter
+    for question in QUESTIONS
 }
 
 
