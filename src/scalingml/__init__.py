@@ -31,6 +31,7 @@ Modules (``tests/test_package_docs.py`` checks that every module and subpackage 
     grading       ``scalingml grade`` and ``scalingml feedback``: parallel autograding in the sandbox into nbgrader's
                   gradebook (a package: run, pool, nbgrader steps, reports, feedback)
     check         ``scalingml check``: a learner runs one notebook's visible tests in the sandbox
+    workshop      ``scalingml workshop``: a JupyterHub server for a class, an account per learner (a package)
     cli           the ``scalingml`` command (``__main__`` runs it)
 """
 
