@@ -300,7 +300,8 @@ def conclude_unawareness(frame: pd.DataFrame) -> str:
     if _gap_is_real(unaware) and not _gap_is_real(no_proxy):
         sentence += (
             f" Dropping the district too leaves {no_proxy.dp_difference:.3f} ± {no_proxy.dp_se:.3f}, within noise — "
-            "on real data there is always another proxy, so audit outcomes instead of removing columns."
+            "here the district was the proxy; removing the columns found so far does not show that none is left, so "
+            "audit the outcomes as well."
         )
     elif _gap_is_real(no_proxy):
         sentence += f" Even without the district a gap of {no_proxy.dp_difference:.3f} remains."

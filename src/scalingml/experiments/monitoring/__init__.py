@@ -25,6 +25,7 @@ from scalingml.experiments.monitoring.drift import (
     quantile_edges,
 )
 from scalingml.experiments.monitoring.policies import (
+    BUDGET_LINE_USD,
     POLICIES,
     compare_policies,
     conclude_policies,
@@ -55,6 +56,7 @@ from scalingml.experiments.monitoring.stream import (
 )
 
 __all__ = [
+    "BUDGET_LINE_USD",
     "KS_ALPHA",
     "NOISE_FEATURE",
     "alarms",

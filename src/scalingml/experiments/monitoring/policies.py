@@ -164,6 +164,10 @@ def conclude_triggers(runs: pd.DataFrame, *, policy: str = "on alarm") -> str:
     )
 
 
+#: A year of retraining below this (USD) is not a budget line: the sentence says cost does not separate policies.
+BUDGET_LINE_USD = 1.0
+
+
 def conclude_retraining_cost(
     summary: pd.DataFrame,
     *,
@@ -174,8 +178,8 @@ def conclude_retraining_cost(
 ) -> str:
     """Retraining cost per policy scaled to ``customers_per_month``, assuming fit time grows linearly with rows.
 
-    Says whether that is a budget line (at least one USD a year) or negligible next to the
-    cost of wrong decisions, so the choice of policy should rest on accuracy and risk.
+    Says whether that is a budget line (at least :data:`BUDGET_LINE_USD` a year) or below it; the notebook
+    measures no cost of a wrong decision, so the sentence compares with nothing else.
     """
     if rows_per_month <= 0 or summary.empty:
         return "No retraining cost to scale: the stream is empty."
@@ -187,6 +191,6 @@ def conclude_retraining_cost(
         f"Scaled to {customers_per_month:,} customers a month (training time assumed to grow linearly with rows), "
         f"a year of retraining costs at most {yearly.max():.2g} USD ('{dearest}')"
     )
-    if yearly.max() < 1.0:
-        return head + ": negligible next to a wrong churn decision, so choose the policy on accuracy and risk."
+    if yearly.max() < BUDGET_LINE_USD:
+        return head + f": under {BUDGET_LINE_USD:g} USD a year, so compute cost does not separate the policies here."
     return head + ": a budget line worth weighing against the accuracy each retrain buys."
