@@ -12,6 +12,7 @@ Screenshots land in ``test-artifacts/browser/`` (or ``$SCALINGML_TEST_ARTIFACTS`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -141,20 +142,29 @@ def lab(tmp_path):
         log.close()
 
 
+@contextlib.contextmanager
+def launched_chromium():
+    """The system's Chromium, headless, through Playwright (skips the test where either is missing); closed after."""
+    executable = chromium()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture
 def page():
     """A headless Chromium page; a screenshot of the last state is saved whatever happens."""
-    executable = chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             yield tab
         finally:
             tab.screenshot(path=ARTIFACTS / "last.png")
-            browser.close()
 
 
 def open_and_run_all(page, url: str) -> None:

@@ -33,9 +33,9 @@ import nbformat
 import pytest
 
 from scalingml import cells
-from scalingml.workshop import limits
+from scalingml.workshop import accounts, limits
 from tests.notebook_tools import REPO
-from tests.test_browser import CHROMIUM_ARGS, chromium, free_port, open_and_run_all
+from tests.test_browser import chromium, free_port, launched_chromium, open_and_run_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.workshop]
 
@@ -149,29 +149,15 @@ def workshop(workshop_env, tmp_path):
     finally:
         shop.cli("remove", "--delete-learners-work", check=False)
         shutil.rmtree(directory, ignore_errors=True)
-        leftover = [name for name in [*learners, shop.instructor] if _account_exists(name)]
+        leftover = [name for name in [*learners, shop.instructor] if accounts.exists(name)]
         assert not leftover, f"remove left accounts behind: {leftover}"
-
-
-def _account_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
 
 
 @pytest.fixture
 def browser():
-    executable = chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 def log_in(browser, shop: Workshop, name: str, password: str):

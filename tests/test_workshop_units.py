@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import grp
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
-from scalingml.workshop import commands, exchange, hubconfig, limits, roster, server
+from scalingml.workshop import accounts, commands, exchange, hubconfig, limits, roster, server
 from tests.test_workshop import WORKSHOP_ENV, private_checkout
 
 
@@ -182,7 +181,7 @@ def test_bad_rosters_and_taken_names_are_refused_before_anything_is_created(work
     _refused(run(str(roster_file)), "is not a valid learner name", directory)
     roster_file.write_text("wsrann\ndaemon\n")  # a system account
     _refused(run(str(roster_file)), "'daemon' is already an account on this machine", directory)
-    assert not any(_exists(name) for name in ("wsrann", "wsrbob"))
+    assert not any(accounts.exists(name) for name in ("wsrann", "wsrbob"))
     _refused(run(str(tmp_path / "missing.txt")), "cannot read the roster", directory)
     _refused(run(str(roster_file), "--learners", "3"), "not both or neither", directory)
 
@@ -209,31 +208,3 @@ def test_remove_deletes_learners_work_only_when_asked(tmp_path):
     with pytest.raises(server.WorkshopError, match="--delete-learners-work"):
         server.remove(directory)
     assert (directory / "hub" / "state.json").exists()
-
-
-def _exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def test_learners_servers_get_the_learner_settings_and_the_instructors_do_not(tmp_path):
-    """The spawn hook puts the package's learner settings (instructor tools off) first for everyone but the grader."""
-    from types import SimpleNamespace
-
-    from scalingml.lab import LEARNER_CONFIG
-
-    c = Config()
-    hubconfig.configure(c, _settings(tmp_path))
-    shared = c.Spawner.environment["JUPYTER_CONFIG_PATH"]
-    servers = {
-        name: SimpleNamespace(user=SimpleNamespace(name=name), environment=dict(c.Spawner.environment))
-        for name in ("ann", "teach")
-    }
-    for spawner in servers.values():
-        c.Spawner.pre_spawn_hook(spawner)
-    assert servers["ann"].environment["JUPYTER_CONFIG_PATH"] == os.pathsep.join([str(LEARNER_CONFIG), shared])
-    assert servers["teach"].environment["JUPYTER_CONFIG_PATH"] == shared
-    assert c.Spawner.environment["JUPYTER_CONFIG_PATH"] == shared  # the hub's own setting is not changed

@@ -130,7 +130,8 @@ def oom_kills(name: str, how: str | None = None) -> int | None:
 
 
 def release(name: str, how: str | None = None) -> None:
-    """Remove the learner's (empty) cgroups; a group that still holds processes stays."""
+    """Remove the learner's (empty) cgroups, and the workshop's group once no learner's is left in it."""
     for folder in group_dirs(name, how or mechanism()).values():
-        with contextlib.suppress(OSError):
-            folder.rmdir()
+        for empty in (folder, folder.parent):  # a group that still holds processes or groups stays
+            with contextlib.suppress(OSError):
+                empty.rmdir()
