@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,40 @@ def test_remove_deletes_learners_work_only_when_asked(tmp_path):
     with pytest.raises(server.WorkshopError, match="--delete-learners-work"):
         server.remove(directory)
     assert (directory / "hub" / "state.json").exists()
+
+
+def test_a_learners_group_accounts_its_memory_and_peak_and_is_removed_after(tmp_path):
+    """A real cgroup (as root, where the kernel's cgroups can be written): a child allocates 200 MB in it."""
+    how = limits.mechanism()
+    if os.geteuid() != 0 or how == "rlimit":
+        pytest.skip(f"needs root and writable cgroups (limits here: {how})")
+    name = f"wsu{os.getpid()}"
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    child = subprocess.Popen(
+        [
+            "python3",
+            "-c",
+            "import pathlib, time\nblock = bytearray(200 * 10**6)\n"
+            f"pathlib.Path({str(ready)!r}).touch()\n"
+            f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.05)\n",
+        ],
+        preexec_fn=lambda: limits.enter(name, 1 << 30, how),
+    )
+    try:
+        for _ in range(200):
+            if ready.exists() or child.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert ready.exists(), "the child did not start in its group"
+        assert limits.usage_bytes(name, how) >= 200 * 10**6
+        assert limits.peak_bytes(name, how) >= limits.usage_bytes(name, how)
+        go.touch()
+        child.wait(timeout=30)
+        if limits.reset_peak(name, how):
+            assert limits.peak_bytes(name, how) < 200 * 10**6, "the peak starts again from what is used now"
+        assert limits.oom_kills(name, how) == 0
+    finally:
+        go.touch()
+        child.wait(timeout=30)
+        limits.release(name, how)
+    assert not any(folder.exists() for folder in limits.group_dirs(name, how).values())

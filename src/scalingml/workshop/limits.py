@@ -113,6 +113,35 @@ def usage_bytes(name: str, how: str | None = None) -> int | None:
         return None
 
 
+def _peak_file(name: str, how: str) -> Path | None:
+    folders = group_dirs(name, how)
+    return {
+        "cgroup2": folders.get("unified", Path()) / "memory.peak",
+        "cgroup1": folders.get("memory", Path()) / "memory.max_usage_in_bytes",
+    }.get(how)
+
+
+def peak_bytes(name: str, how: str | None = None) -> int | None:
+    """The most memory the learner's server has used at once (since :func:`reset_peak`), where cgroups keep it."""
+    path = _peak_file(name, how or mechanism())
+    try:
+        return int(path.read_text()) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def reset_peak(name: str, how: str | None = None) -> bool:
+    """Start :func:`peak_bytes` again from the current use; False where the kernel cannot (old cgroup v2)."""
+    path = _peak_file(name, how or mechanism())
+    try:
+        if path:
+            path.write_text("0")
+            return True
+    except OSError:
+        pass
+    return False
+
+
 def oom_kills(name: str, how: str | None = None) -> int | None:
     """How many times the learner's group hit its memory limit and a process was killed (cgroups only)."""
     how = how or mechanism()
