@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scalingml import datasets
 from scalingml.datasets import PLANTED_BIAS, make_people
 from scalingml.errors import ScalingmlError
 from scalingml.experiments import fairness
@@ -254,3 +255,33 @@ def test_unawareness_conclusion_notes_amplification_only_beyond_noise(unaware):
     copied = amplified.copy()
     copied.loc[labels, "dp_difference"] = aware
     assert "amplify" not in fairness.conclude_unawareness(copied)
+
+
+def test_the_outcome_without_the_bias_is_the_same_people_and_luck_with_only_group_b_raised():
+    people = datasets.make_people(3_000, seed=3)
+    fair = datasets.unbiased_outcome(3_000, seed=3)
+    same_people = datasets.make_people(3_000, seed=3, bias=0.0).drop(columns=datasets.PEOPLE_TARGET)
+    pd.testing.assert_frame_equal(people.drop(columns=datasets.PEOPLE_TARGET), same_people)
+    group_b = people[datasets.PEOPLE_SENSITIVE] == "B"
+    assert (fair[~group_b] == people.loc[~group_b, datasets.PEOPLE_TARGET]).all(), "group A is untouched"
+    assert (fair[group_b] >= people.loc[group_b, datasets.PEOPLE_TARGET]).all(), "no B approval is taken away"
+    assert fair[group_b].mean() > people.loc[group_b, datasets.PEOPLE_TARGET].mean() + 0.05
+
+
+def test_an_audit_on_biased_labels_misses_the_gap_the_unbiased_outcome_shows():
+    people = datasets.make_people(20_000, seed=0)
+    train, test = fairness.split_people(people, seed=0)
+    X_train, y_train = people_features(train)
+    X_test, y_test = people_features(test)
+    groups = test[datasets.PEOPLE_SENSITIVE].astype(str)
+    decisions = fairness.logistic_model().fit(X_train, y_train).predict(X_test)
+    past = fairness.fairness_summary(y_test, decisions, groups)
+    fair = fairness.fairness_summary(datasets.unbiased_outcome(20_000, seed=0).loc[test.index], decisions, groups)
+    assert fair["eo_difference"] > past["eo_difference"], "deserving B applicants are refused more than A's"
+    sentence = fairness.conclude_label_bias(past, fair)
+    assert "the biased labels hid an error-rate gap" in sentence and "2 SE = " in sentence
+    assert f"{past['eo_difference']:.3f} ± {past['eo_se']:.3f} against the past decisions" in sentence
+    same = fairness.conclude_label_bias(past, past)
+    assert "no difference beyond the noise" in same and "not that the decisions were fair" in same
+    inflated = fairness.conclude_label_bias(fair, past)
+    assert "inflated" in inflated

@@ -249,9 +249,11 @@ def test_composition_averaging_erodes_privacy_and_the_budget_stops_it():
     assert curve["averaged_error"].is_monotonic_decreasing
     sentence = privacy.conclude_composition(curve, budget=1.0)
     assert "at most 10 such queries" in sentence
-    assert "one query was at least as accurate" in sentence
+    ratio = curve["averaged_error"].iloc[-1] / curve["one_query_error"].iloc[-1]
+    assert f"erred {ratio:.1f} times less than the average of 50" in sentence and "sqrt(50) = 7.1" in sentence
+    assert 5 < ratio < 10, "one query at 50 x epsilon errs about sqrt(50) times less than 50 averaged answers"
     worse_single = curve.assign(one_query_error=curve["averaged_error"] * 2)
-    assert "one query" not in privacy.conclude_composition(worse_single, budget=1.0)
+    assert "One query" not in privacy.conclude_composition(worse_single, budget=1.0)
     assert "within the budget" in privacy.conclude_composition(curve, budget=10.0)
     flat = curve.assign(averaged_error=10.0)
     assert "did not fall" in privacy.conclude_composition(flat, budget=10.0)

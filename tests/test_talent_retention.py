@@ -124,6 +124,7 @@ def test_model_card_is_written_offline_with_the_record(tmp_path):
     assert record["data"]["sha256"] in text and record["run_id"] in text
     assert "accuracy" in text and "recreate(record)" in text
     assert "RandomForestClassifier" in text and record["code"]["sha256"][:12] in text
+    assert "More Information Needed" not in text, "a card generated from the run has no placeholder left"
 
 
 def test_record_names_the_estimator_split_and_code_and_refuses_changed_code(monkeypatch):

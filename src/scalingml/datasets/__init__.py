@@ -23,6 +23,7 @@ from scalingml.datasets.people import (
     PEOPLE_TARGET,
     PLANTED_BIAS,
     make_people,
+    unbiased_outcome,
 )
 from scalingml.datasets.shipped import SHIPPED, data_dir, load, path, rebuild
 from scalingml.datasets.storage import list_partitions, partition_bounds, read_partitions, read_table, write_partitioned
@@ -48,6 +49,7 @@ __all__ = [
     "make_commit_log",
     "make_customers",
     "make_people",
+    "unbiased_outcome",
     "make_transactions",
     "partition_bounds",
     "path",

@@ -129,3 +129,14 @@ def make_people(n_rows: int, *, seed: int = 0, bias: float = PLANTED_BIAS) -> pd
     logit = approval_logit(frame, bias=bias)
     frame[PEOPLE_TARGET] = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
     return frame
+
+
+def unbiased_outcome(n_rows: int, *, seed: int = 0) -> pd.Series:
+    """The approvals :func:`make_people` would have drawn without the planted bias: same people, same luck.
+
+    The bias enters only the approval logit, after every random draw, so ``make_people(..., bias=0)`` draws the
+    same applicants and the same uniform numbers: group A's approvals are identical, and group B's are those the
+    past decisions would have made with no penalty. Only a generator knows this; a real audit has no such column.
+    """
+    return make_people(n_rows, seed=seed, bias=0.0)[PEOPLE_TARGET].rename("approved_without_bias")
+

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -271,6 +271,33 @@ def conclude_planted_bias(effect: float, se: float, planted: float) -> str:
             f"{-planted:+.2f} by more than two standard errors."
         )
     return f"Group B's approval logit is {effect:+.2f} ± {se:.2f}: no bias is measurable at this size."
+
+
+def conclude_label_bias(past: Mapping, unbiased: Mapping) -> str:
+    """The same decisions audited against the past (biased) labels and against the outcome without the bias.
+
+    ``past`` and ``unbiased`` are :func:`fairness_summary` values for one model's decisions on the same rows.
+    Selection rates do not depend on the labels; error rates (true- and false-positive rates, equalized odds) do.
+    The noise treats the two audits as independent, which overstates it for the same decisions on the same rows:
+    a difference called beyond the noise is so with room to spare.
+    """
+    before, after = float(past["eo_difference"]), float(unbiased["eo_difference"])
+    se = math.hypot(float(past["eo_se"]), float(unbiased["eo_se"]))
+    numbers = (
+        f"Equalized odds difference {before:.3f} ± {float(past['eo_se']):.3f} against the past decisions, "
+        f"{after:.3f} ± {float(unbiased['eo_se']):.3f} against the outcome without the planted bias"
+    )
+    if measure.beyond_noise(after - before, se):
+        verdict = (
+            f": the biased labels {'hid' if after > before else 'inflated'} an error-rate gap of "
+            f"{abs(after - before):.3f} ({measure.noise_band(se)})."
+        )
+    else:
+        verdict = f": no difference beyond the noise at this size ({measure.noise_band(se)})."
+    return (
+        numbers + verdict + " Error-rate criteria on past decisions certify that a model repeats those decisions "
+        "equally well for every group, not that the decisions were fair."
+    )
 
 
 def _gap_is_real(row) -> bool:

@@ -351,9 +351,9 @@ class TechnicalDocumentation:
         lines = [
             f"# Model card: {self.model}",
             "",
-            f"**Intended use.** {self.intended_use}",
+            f"**Intended use** (the deployer's policy, not measured by this run). {self.intended_use}",
             "",
-            f"**Out of scope.** {self.out_of_scope}",
+            f"**Out of scope** (policy). {self.out_of_scope}",
             "",
             "## Data",
             *[f"- {k}: {v}" for k, v in self.data.items()],
@@ -376,7 +376,7 @@ class TechnicalDocumentation:
             "## Limitations",
             *[f"- {item}" for item in self.limitations],
             "",
-            f"**Human oversight.** {self.human_oversight}",
+            f"**Human oversight** (policy, not verified by this run). {self.human_oversight}",
             "",
             "Versions: " + ", ".join(f"{k} {v}" for k, v in self.versions.items()),
         ]

@@ -281,11 +281,21 @@ def conclude_recreation(record: Mapping, recreated: Mapping, differences: Mappin
 # ---------------------------------------------------------------------------------------------- model card
 
 
+#: skops template sections no run can fill (who wrote the card, whom to contact, how to cite, a diagram turned off):
+#: deleted rather than left as placeholders; whoever publishes the card adds them.
+UNKNOWN_TO_THE_RUN = (
+    "Model description/Training Procedure/Model Plot",
+    "Model Card Authors",
+    "Model Card Contact",
+    "Citation",
+)
+
+
 def write_model_card(model, record: Mapping, folder: str | os.PathLike) -> Path:
     """Write ``README.md``, a model card made with :mod:`skops.card`, into ``folder``; return its path.
 
     Offline: no hub metadata is fetched. The card carries the record's metrics, parameters, data recipe and hash,
-    environment, and the code that re-creates the run.
+    environment, and the code that re-creates the run; sections the run cannot fill are left out, not stubbed.
     """
     from skops import card
 
@@ -324,6 +334,8 @@ def write_model_card(model, record: Mapping, folder: str | os.PathLike) -> Path:
         }
     )
     model_card.add_metrics(**record["metrics"])
+    for placeholder in UNKNOWN_TO_THE_RUN:  # skops's template would print "[More Information Needed]" there
+        model_card.delete(placeholder)
     path = folder / "README.md"
     model_card.save(path)
     return path
