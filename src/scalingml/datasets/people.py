@@ -139,4 +139,3 @@ def unbiased_outcome(n_rows: int, *, seed: int = 0) -> pd.Series:
     past decisions would have made with no penalty. Only a generator knows this; a real audit has no such column.
     """
     return make_people(n_rows, seed=seed, bias=0.0)[PEOPLE_TARGET].rename("approved_without_bias")
-
