@@ -6,7 +6,8 @@ In a lesson::
     quick_check("02.overfitting")              # a multiple-choice panel
     quick_check("00.first-experiment", k=fit.k, r2=fit.r2)  # a number to estimate, against this run's fit
 
-Without widgets (a terminal, a notebook viewer), answer in code: ``check_answer("02.overfitting", "b")``.
+Without widgets (a terminal, a notebook viewer), answer in code with the panel's key and your letter, e.g.
+``check_answer("02.overfitting", "a")``.
 The questions live in each lesson's module beside this file (``lessonNN.py``, named by its entry in
 :mod:`scalingml.lessons`): ``CHECKS``, the quick checks closing its sections, and ``ASSESSMENT``, one question per
 challenge for lesson 04's self-assessment. The logic is :mod:`scalingml.quickcheck.model`.
