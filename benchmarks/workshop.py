@@ -36,7 +36,7 @@ from scalingml.workshop import limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests/
 from tests.test_browser import free_port, launched_chromium  # noqa: E402
-from tests.test_workshop import WORKSHOP_ENV, Workshop, _source_digest, log_in, private_checkout  # noqa: E402
+from tests.test_workshop import WORKSHOP_ENV, Workshop, ensure_workshop_env, log_in, private_checkout  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 GiB = 2**30
@@ -109,15 +109,6 @@ def refuse_unless_ready() -> None:
         sys.exit("benchmarks/workshop.py: " + "; ".join(problems))
 
 
-def refresh_environment() -> None:
-    """The workshop environment holds this checkout's package (reinstalled without dependencies if stale)."""
-    python = WORKSHOP_ENV / "bin" / "python"
-    code = "import scalingml, pathlib; print(pathlib.Path(scalingml.__file__).parent)"
-    installed = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    if _source_digest(Path(installed)) != _source_digest(REPO / "src" / "scalingml"):
-        subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)], check=True)
-
-
 def run_lesson(shop: Workshop, name: str, lesson: str, scale: str, other_page, other: str | None) -> dict:
     """``lesson`` executed as learner ``name`` inside their cgroup, with their server's limits in the environment."""
     settings = json.loads((shop.directory / "hub" / "settings.json").read_text())
@@ -187,7 +178,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     refuse_unless_ready()
-    refresh_environment()
+    ensure_workshop_env()  # this checkout's package in the workshop environment
     load_before = os.getloadavg()
     tag = secrets.token_hex(2)
     learners = [f"wbl{tag}{i}" for i in range(args.learners)]

@@ -52,7 +52,8 @@ def test_the_learners_run_the_course_image_with_limits_and_a_home_of_their_own(v
 def test_logins_are_per_learner_and_the_instructor_is_admin(values):
     hub = values["jupyterhub"]["hub"]["config"]
     assert hub["JupyterHub"]["authenticator_class"] not in {None, "dummy", "null", "shared-password"}
-    assert hub["JupyterHub"]["admin_users"] == [server.DEFAULT_INSTRUCTOR]
+    assert hub["Authenticator"]["admin_users"] == [server.DEFAULT_INSTRUCTOR]
+    assert "admin_users" not in hub["JupyterHub"], "JupyterHub.admin_users is deprecated: it is Authenticator's"
     assert hub["NativeAuthenticator"]["open_signup"] is False, "the instructor approves each sign-up"
 
 
@@ -78,7 +79,7 @@ def test_idle_servers_are_culled_as_on_the_workshop_server(values):
     assert cull["timeout"] == server.DEFAULT_IDLE_TIMEOUT and cull["every"] == hubconfig.CULL_EVERY_S
 
 
-def test_each_learners_dask_gateway_cluster_is_capped_and_its_workers_fit_the_cap(values):
+def test_each_dask_gateway_cluster_is_capped_and_its_workers_fit_the_cap(values):
     gateway = values["dask-gateway"]["gateway"]
     assert gateway["auth"]["type"] == "jupyterhub", "the gateway knows learners by their hub login"
     assert gateway["backend"]["image"]["name"] == values["jupyterhub"]["singleuser"]["image"]["name"]

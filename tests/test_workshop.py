@@ -16,6 +16,7 @@ reason. Screenshots land in ``test-artifacts/workshop/``.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -57,30 +58,42 @@ def _source_digest(package: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def workshop_env() -> Path:
-    """The workshop environment, holding this checkout's package (reinstalled, without dependencies, if stale)."""
+def ensure_workshop_env() -> Path:
+    """The workshop environment, holding this checkout's package (reinstalled, without dependencies, if stale).
+
+    Skips the test where root, the proxy, Chromium or the environment is missing. Test processes running at
+    once take turns (a lock file), so one reinstall is never read half-done by another.
+    """
     if os.geteuid() != 0:
         pytest.skip("the workshop test creates Unix users: run it as root")
     if shutil.which("configurable-http-proxy") is None:
         pytest.skip("configurable-http-proxy is missing: sudo bash deploy/install-workshop.sh installs it")
     if not (WORKSHOP_ENV / "bin" / "jupyterhub").exists():
         pytest.skip(f"no workshop environment at {WORKSHOP_ENV}: sudo bash deploy/install-workshop.sh makes it")
-    chromium()
     python = WORKSHOP_ENV / "bin" / "python"
-    installed = subprocess.run(
-        [python, "-c", "import scalingml, pathlib; print(pathlib.Path(scalingml.__file__).parent)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if _source_digest(Path(installed)) != _source_digest(REPO / "src" / "scalingml"):
-        subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(REPO)],
-            check=True,
+    with open(WORKSHOP_ENV / ".scalingml-reinstall.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        installed = subprocess.run(
+            [python, "-c", "import scalingml, pathlib; print(pathlib.Path(scalingml.__file__).parent)"],
             capture_output=True,
-        )
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if _source_digest(Path(installed)) != _source_digest(REPO / "src" / "scalingml"):
+            subprocess.run(
+                [python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(REPO)],
+                check=True,
+                capture_output=True,
+            )
     return WORKSHOP_ENV
+
+
+@pytest.fixture(scope="module")
+def workshop_env() -> Path:
+    """:func:`ensure_workshop_env`, once per module, with Chromium (the browser drives the hub)."""
+    env = ensure_workshop_env()
+    chromium()
+    return env
 
 
 def private_checkout(target: Path) -> Path:
@@ -160,6 +173,26 @@ def browser():
         yield launched
 
 
+#: In a logged-in JupyterLab page: open a terminal, ask it where nbgrader and scalingml are, return what it printed.
+TERMINAL_PROBE = """async (base) => {
+  const xsrf = (document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || '';
+  const made = await fetch(base + 'api/terminals', {method: 'POST', headers: {'X-XSRFToken': xsrf}});
+  const {name} = await made.json();
+  const socket = new WebSocket(base.replace(/^http/, 'ws') + 'terminals/websocket/' + name);
+  let out = '';
+  return await new Promise((resolve) => {
+    socket.onmessage = (message) => {
+      const [kind, text] = JSON.parse(message.data);
+      if (kind === 'stdout') out += text;
+      if (out.includes('probe-2')) { socket.close(); resolve(out); }
+    };
+    const probe = 'command -v nbgrader scalingml; echo probe-$((1+1))\\r';
+    socket.onopen = () => socket.send(JSON.stringify(['stdin', probe]));
+    setTimeout(() => resolve(out), 30000);
+  });
+}"""
+
+
 def log_in(browser, shop: Workshop, name: str, password: str):
     """A fresh browser context (its own cookies) logged in as ``name``; returns its page, in JupyterLab."""
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
@@ -229,6 +262,10 @@ def test_a_class_runs_the_assignment_cycle_on_the_workshop_server(workshop, brow
 
     # a learner logs in, fetches it from the Assignments tab, answers question 1 and submits
     learner = log_in(browser, shop, first, passwords[first])
+    # JupyterLab's terminal finds the workshop's nbgrader and scalingml (a login shell's PATH would not)
+    found_in_terminal = learner.evaluate(TERMINAL_PROBE, f"{shop.url}/user/{first}/")
+    for tool in ("nbgrader", "scalingml"):
+        assert str(shop.env / "bin" / tool) in found_in_terminal, f"a learner's terminal: {found_in_terminal!r}"
     learner.click("div.lm-MenuBar-itemLabel:text-is('Nbgrader')")
     menu = learner.locator(".lm-Menu").last.inner_text()
     assert "Assignment List" in menu and "Formgrader" not in menu, f"a learner's Nbgrader menu: {menu!r}"

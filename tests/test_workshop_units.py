@@ -19,7 +19,7 @@ import pytest
 from traitlets.config import Config
 
 from scalingml.workshop import accounts, commands, exchange, hubconfig, limits, roster, server
-from tests.test_workshop import WORKSHOP_ENV, private_checkout
+from tests.test_workshop import WORKSHOP_ENV, ensure_workshop_env, private_checkout
 
 
 def test_a_roster_is_one_valid_name_per_line_each_once():
@@ -91,7 +91,12 @@ def test_the_hub_logs_in_with_pam_only_the_roster_and_limits_every_server(tmp_pa
     assert culler["name"] == "idle-culler" and "--timeout=600" in culler["command"]
     assert c.JupyterHub.load_roles[0]["services"] == ["idle-culler"]
     assert str(tmp_path / "hub") in c.JupyterHub.db_url and c.JupyterHub.cleanup_servers is True
-    assert "frame-ancestors 'self'" in hubconfig.singleuser_server_config()
+    assert c.Authenticator.allow_existing_users is False, "a learner dropped from the roster cannot log in"
+    single = Config()
+    exec(hubconfig.singleuser_server_config(), {"c": single, "get_config": lambda: single})
+    assert "frame-ancestors 'self'" in single.ServerApp.tornado_settings["headers"]["Content-Security-Policy"]
+    shell = single.ServerApp.terminado_settings["shell_command"]
+    assert "-l" not in shell and "--login" not in shell, "a login shell resets PATH and loses nbgrader"
     learner = hubconfig.learner_nbgrader_config(tmp_path / "exchange")
     assert hubconfig.SUBMIT_CLASS in learner and str(tmp_path / "exchange") in learner
     assert hubconfig.SUBMIT_CLASS not in hubconfig.instructor_nbgrader_config(tmp_path / "exchange", tmp_path / "c")
@@ -146,6 +151,7 @@ def workshop_cli(tmp_path):
         pytest.skip(f"no workshop environment at {WORKSHOP_ENV}: sudo bash deploy/install-workshop.sh makes it")
     if shutil.which("configurable-http-proxy") is None:
         pytest.skip("configurable-http-proxy is missing: sudo bash deploy/install-workshop.sh installs it")
+    ensure_workshop_env()  # the refusals are this checkout's code
     checkout = private_checkout(tmp_path / "course")
     directory = Path(tempfile.mkdtemp(prefix="scalingml-workshop-refusal-"))
     shutil.rmtree(directory)  # a start that fails must not leave it behind
@@ -198,6 +204,23 @@ def test_a_busy_port_a_missing_proxy_and_a_non_root_user_are_refused(workshop_cl
     _refused(run("--learners", "2", env=no_proxy), "configurable-http-proxy is not installed", directory)
     nobody = run("--learners", "2", prefix=("runuser", "-u", "nobody", "--"))
     assert nobody.returncode == 2 and "run it as root" in nobody.stderr, nobody.stderr
+    for option, value in (("--port", "99999"), ("--cpus", "0"), ("--cpus", "9999"), ("--idle-timeout", "-5")):
+        bad = run("--learners", "2", option, value)
+        assert bad.returncode == 2 and "out of range" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+        assert not directory.exists()
+    private = Path(tempfile.mkdtemp(prefix="scalingml-workshop-private-"))
+    try:
+        os.chmod(private, 0o755)
+        (private / "hub").mkdir(mode=0o700)  # as `workshop start` makes it
+        (private / "hub" / "settings.json").write_text("{}")
+        status = subprocess.run(
+            ["runuser", "-u", "nobody", "--", str(WORKSHOP_ENV / "bin" / "scalingml"), "workshop", "status", "--dir",
+             str(private)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(private)
+    assert status.returncode == 2 and "only root can read the workshop" in status.stderr, status.stderr
 
 
 def test_remove_deletes_learners_work_only_when_asked(tmp_path):

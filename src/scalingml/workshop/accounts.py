@@ -37,7 +37,7 @@ def refuse_taken(names: list[str], ours: set[str]) -> None:
         entry = pwd.getpwnam(name)
         raise AccountError(
             f"{name!r} is already an account on this machine (uid {entry.pw_uid}, {entry.pw_dir}) that this workshop "
-            "did not create: rename that learner in the roster (or use --instructor NAME)"
+            "did not create: rename that learner in the roster, or choose another --instructor NAME"
         )
 
 

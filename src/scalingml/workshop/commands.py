@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from scalingml.workshop import roster
@@ -24,6 +25,22 @@ def parse_size(text: str) -> int:
     if value < 64 * 2**20:
         raise argparse.ArgumentTypeError(f"{text!r} is too little memory for a learner's server (at least 64M)")
     return int(value)
+
+
+def _bounded(kind: type, low: float, high: float | None, what: str):
+    """An argparse type: a number of ``kind`` with ``low < value`` (and ``value <= high``), else one line."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number ({what})") from None
+        if not value > low or (high is not None and value > high):
+            bound = f"more than {low:g}" + (f" and at most {high:g}" if high is not None else "")
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range: {what} must be {bound}")
+        return value
+
+    return parse
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -91,15 +108,24 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("roster", nargs="?", help="a text file: one learner name per line (# comments)")
     p.add_argument("--learners", type=int, help="instead of a roster: N learners named learner01, learner02, ...")
     p.add_argument("--instructor", default=server.DEFAULT_INSTRUCTOR, help="the instructor's login (%(default)s)")
-    p.add_argument("--port", type=int, default=server.DEFAULT_PORT, help="the hub's port (%(default)s)")
+    p.add_argument(
+        "--port",
+        type=_bounded(int, 0, 65535, "a port"),
+        default=server.DEFAULT_PORT,
+        help="the hub's port (%(default)s)",
+    )
     p.add_argument("--ip", default="", help="the address to listen on (default: every interface)")
-    p.add_argument("--cpus", type=float, help="CPU share per learner (default: the cores split between learners)")
+    p.add_argument(
+        "--cpus",
+        type=_bounded(float, 0, float(os.cpu_count() or 1), "the CPUs per learner (this machine's cores at most)"),
+        help="CPU share per learner (default: the cores split between learners)",
+    )
     p.add_argument(
         "--memory", type=parse_size, help="memory per learner, e.g. 2G (default: the memory split between learners)"
     )
     p.add_argument(
         "--idle-timeout",
-        type=int,
+        type=_bounded(int, 0, None, "the idle timeout in seconds"),
         default=server.DEFAULT_IDLE_TIMEOUT,
         help="stop idle servers after S s (%(default)s)",
     )

@@ -21,6 +21,7 @@ IDLE_CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "dele
 CULL_EVERY_S = 60
 COURSE_ID = "scalingml"
 SUBMIT_CLASS = "scalingml.workshop.exchange.PrivateExchangeSubmit"
+TERMINAL_SHELL = ["/bin/bash", "-i"]
 
 CONFIG_TEMPLATE = """\
 # Written by `scalingml workshop start`; the settings are in settings.json beside this file.
@@ -55,6 +56,7 @@ def configure(c: Any, s: dict[str, Any]) -> None:
     c.JupyterHub.authenticator_class = "pam"
     c.Authenticator.allowed_users = set(s["learners"]) | {s["instructor"]}
     c.Authenticator.admin_users = {s["instructor"]}
+    c.Authenticator.allow_existing_users = False  # a learner dropped from the roster can no longer log in
     c.PAMAuthenticator.open_sessions = False
 
     c.JupyterHub.spawner_class = "scalingml.workshop.spawner.WorkshopSpawner"
@@ -109,6 +111,9 @@ def singleuser_server_config() -> str:
     return (
         "# Written by `scalingml workshop start`: formgrader is framed by JupyterLab under JupyterHub\n"
         f"c.ServerApp.tornado_settings = {{'headers': {{'Content-Security-Policy': {FRAME_ANCESTORS!r}}}}}\n"
+        "# JupyterLab's terminals: a login shell would reset PATH (Debian's /etc/profile) and lose the workshop's\n"
+        "# environment, with nbgrader and scalingml in it; a plain interactive bash keeps the server's PATH\n"
+        f"c.ServerApp.terminado_settings = {{'shell_command': {TERMINAL_SHELL!r}}}\n"
     )
 
 

@@ -31,6 +31,8 @@ DEFAULT_DIR = Path("/srv/scalingml-workshop")
 DEFAULT_INSTRUCTOR = "instructor"
 DEFAULT_PORT = 8000
 DEFAULT_IDLE_TIMEOUT = 3600
+#: How the messages name this command: the workshop environment's own (root's PATH rarely has it).
+COMMAND = f"{Path(sys.prefix) / 'bin' / 'scalingml'} workshop"
 START_TIMEOUT = 180.0
 PROXY = "configurable-http-proxy"
 INSTALL_HUB = "install the course with its hub extra, pip install 'scalingml[hub]' (docs/workshop.md)"
@@ -56,7 +58,7 @@ class Started:
                 f"Instructor login: {self.instructor} / {self.instructor_password} (admin; Nbgrader > Formgrader)",
                 f"Learners' passwords: {self.passwords} (readable by {self.instructor} and root only)",
                 f"Each learner: {self.cpus:g} CPU, {self.memory_bytes / 2**30:.1f} GiB ({self.limits})",
-                f"Stop with: scalingml workshop stop --dir {directory}",
+                f"Stop with: {COMMAND} stop --dir {directory}",
             ]
         )
 
@@ -64,7 +66,7 @@ class Started:
 def require_root() -> None:
     """Refuse unless root: the workshop creates Unix accounts and their homes."""
     if os.geteuid() != 0:
-        raise WorkshopError("the workshop creates a Unix account per learner: run it as root (sudo scalingml workshop)")
+        raise WorkshopError(f"the workshop manages a Unix account per learner: run it as root (sudo {COMMAND} ...)")
 
 
 def _require_proxy() -> str:
@@ -164,7 +166,9 @@ def _check_before_start(
     if instructor in names:
         raise roster.RosterError(f"{instructor!r} is the instructor and cannot also be a learner in the roster")
     if _hub_pid(directory) is not None:
-        raise WorkshopError(f"a workshop is already running from {directory}: stop it with scalingml workshop stop")
+        raise WorkshopError(
+            f"a workshop is already running from {directory}: stop it with {COMMAND} stop --dir {directory}"
+        )
     _require_port(ip, port)
     state = layout.read_state(directory)
     accounts.refuse_taken([instructor, *names], set(state["created_accounts"]))
@@ -381,9 +385,14 @@ def status(directory: Path = DEFAULT_DIR) -> str:
     """One line: running (with the address) or stopped."""
     directory = Path(directory).resolve()
     settings = layout.hub_dir(directory) / "settings.json"
-    if not settings.exists():
-        return f"no workshop in {directory}"
-    s = json.loads(settings.read_text())
+    try:
+        if settings.parent.is_dir() and not os.access(settings.parent, os.R_OK | os.X_OK):
+            raise PermissionError(settings.parent)
+        if not settings.exists():
+            return f"no workshop in {directory}"
+        s = json.loads(settings.read_text())
+    except PermissionError:
+        raise WorkshopError(f"only root can read the workshop in {directory}: sudo {COMMAND} status") from None
     if _hub_pid(directory) is None:
         return f"stopped ({len(s['learners'])} learners in {directory})"
     return f"running at http://{s['ip'] or socket.getfqdn()}:{s['port']}/ ({len(s['learners'])} learners)"
