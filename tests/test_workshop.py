@@ -16,6 +16,7 @@ reason. Screenshots land in ``test-artifacts/workshop/``.
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import hashlib
 import json
@@ -325,6 +326,14 @@ def test_a_class_runs_the_assignment_cycle_on_the_workshop_server(workshop, brow
     gradebook = Path(pwd.getpwnam(shop.instructor).pw_dir) / "course" / "grading" / "gradebook.db"
     assert score > 0 and score == _gradebook_score(gradebook, first)
     shot(learner, "04-learner-feedback")
+
+    # the instructor exports the grades: every learner of the roster is in them, the one who never submitted too
+    shop.as_user(shop.instructor, "cd course && nbgrader export")
+    course_dir = Path(pwd.getpwnam(shop.instructor).pw_dir) / "course"
+    exported = (course_dir / "grading" / "grades.csv").read_text().splitlines()
+    grades = {row["student_id"]: row for row in csv.DictReader(exported)}
+    assert set(grades) == {first, second}, grades
+    assert float(grades[first]["raw_score"]) == score and float(grades[second]["raw_score"] or 0) == 0
 
     # the instructor's formgrader, framed by JupyterLab under the hub
     teacher = log_in(browser, shop, shop.instructor, passwords[shop.instructor])

@@ -16,11 +16,12 @@ import json
 import os
 import pwd
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from scalingml.distribution import build_learner_distribution
-from scalingml.workshop import accounts, hubconfig
+from scalingml.workshop import WorkshopError, accounts, hubconfig
 
 MATERIAL_DIR_IN_HOME = "scalingml"
 COURSE_DIR_IN_HOME = "course"
@@ -145,3 +146,37 @@ def setup_instructor(entry: pwd.struct_passwd, course_root: Path, exchange: Path
         home / ".jupyter" / "nbgrader_config.py", hubconfig.instructor_nbgrader_config(exchange, course), entry
     )
     return course
+
+
+#: Run as the instructor in their course: every learner of the roster is a student of the gradebook.
+_ENROL = """\
+import sys
+from pathlib import Path
+
+from scalingml import course
+
+api = course.nbgrader_api(Path.cwd())
+with api.gradebook as gradebook:
+    for name in sys.argv[1:]:
+        gradebook.update_or_create_student(name)
+"""
+
+
+def enrol_learners(entry: pwd.struct_passwd, course_dir: Path, names: list[str], python: Path) -> None:
+    """Put every learner in the instructor's gradebook (as the instructor), so grades and formgrader list them all.
+
+    nbgrader adds a student when their first submission is collected: without this, a learner who never submitted
+    is missing from ``nbgrader export`` instead of scoring nothing.
+    """
+    home = entry.pw_dir
+    env = ["env", "-i", f"HOME={home}", f"USER={entry.pw_name}", f"PATH={python.parent}:/usr/bin:/bin"]
+    done = subprocess.run(
+        ["runuser", "-u", entry.pw_name, "--", *env, str(python), "-c", _ENROL, *names],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise WorkshopError(f"could not add the learners to {entry.pw_name}'s gradebook: {last}")

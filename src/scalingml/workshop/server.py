@@ -240,7 +240,8 @@ def start(
         passwords = layout.passwords_path(directory)
         roster.write_passwords(passwords, entries, teacher.pw_uid)
         exchange = layout.exchange_dir(directory)
-        layout.setup_instructor(teacher, course_root, exchange)
+        teaching = layout.setup_instructor(teacher, course_root, exchange)
+        layout.enrol_learners(teacher, teaching, names, Path(sys.prefix) / "bin" / "python")
         material = layout.prepare_material(directory, course_root)
         for name in names:
             layout.setup_learner(pwd.getpwnam(name), material, exchange)
