@@ -201,6 +201,16 @@ def test_course_root_recognises_a_distribution_without_solutions(built):
     assert not course.is_learner_distribution(REPO) and course.root(REPO) == REPO
 
 
+def test_outside_any_course_the_root_is_the_course_scalingml_course_names(built, tmp_path, monkeypatch):
+    """A workshop learner's notebook fetched to ~/00_welcome: the course is the one in their home."""
+    monkeypatch.setenv(course.COURSE_ENV_VAR, str(built))
+    assert course.root(tmp_path) == built.resolve()
+    assert course.root(built / "exercises") == built, "a course above the notebook still comes first"
+    monkeypatch.setenv(course.COURSE_ENV_VAR, str(tmp_path))
+    with pytest.raises(course.CourseNotFoundError, match="fix or unset SCALINGML_COURSE"):
+        course.root(tmp_path)
+
+
 def test_the_build_refuses_an_exercise_that_holds_its_solution(tmp_path):
     """A stale or hand-copied release (here: the source notebook itself) stops the build; nothing is written."""
     scratch = tmp_path / "course"

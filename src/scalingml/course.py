@@ -25,6 +25,8 @@ from scalingml.errors import ScalingmlError
 
 SOURCE_DIR = "solutions"
 RELEASE_DIR = "exercises"
+#: Names the course when no folder above the current one is one (set per user by a workshop server).
+COURSE_ENV_VAR = "SCALINGML_COURSE"
 LESSONS_DIR = "course"
 GRADING_DIR = "grading"
 #: The file at the root of a learner distribution (``scalingml dist``): no solutions, no hidden tests.
@@ -67,11 +69,20 @@ def require_instructor_checkout(
 
 
 def root(start: str | os.PathLike | None = None) -> Path:
-    """The course root: ``start`` (default: the current directory) or one of its parents, else the checkout."""
+    """The course root: ``start`` (default: the current directory) or one of its parents, else the folder
+    ``SCALINGML_COURSE`` names (a workshop server sets it to the course in each home), else the checkout."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
         if is_course_root(folder):
             return folder
+    named = os.environ.get(COURSE_ENV_VAR, "").strip()
+    if named and is_course_root(Path(named).expanduser()):
+        return Path(named).expanduser().resolve()
+    if named:
+        raise CourseNotFoundError(
+            f"No scalingml course found at {here} or above it, nor at {COURSE_ENV_VAR}={named!r} (a course checkout or "
+            f"a learner distribution): fix or unset {COURSE_ENV_VAR}."
+        )
     checkout = Path(__file__).resolve().parents[2]
     if is_course_root(checkout):
         return checkout

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scalingml.course import COURSE_ENV_VAR
 from scalingml.lab import LEARNER_CONFIG
 
 #: formgrader is framed by JupyterLab; under JupyterHub the single-user server must allow it (nbgrader's docs)
@@ -22,6 +24,9 @@ CULL_EVERY_S = 60
 COURSE_ID = "scalingml"
 SUBMIT_CLASS = "scalingml.workshop.exchange.PrivateExchangeSubmit"
 TERMINAL_SHELL = ["/bin/bash", "-i"]
+#: Where each home holds its course: a learner's copy of the learner distribution, the instructor's nbgrader course.
+MATERIAL_DIR_IN_HOME = "scalingml"
+COURSE_DIR_IN_HOME = "course"
 
 CONFIG_TEMPLATE = """\
 # Written by `scalingml workshop start`; the settings are in settings.json beside this file.
@@ -68,7 +73,7 @@ def configure(c: Any, s: dict[str, Any]) -> None:
         # formgrader's frame header, for every user server
         "JUPYTER_CONFIG_PATH": str(Path(s["directory"]) / "singleuser"),
     }
-    c.Spawner.pre_spawn_hook = learner_tools_only(s["instructor"])
+    c.Spawner.pre_spawn_hook = user_environment(s["instructor"])
     c.Spawner.mem_limit = s["memory_bytes"]  # enforced by WorkshopSpawner; exported as MEM_LIMIT
     c.Spawner.cpu_limit = s["cpus"]  # exported as CPU_LIMIT: the learner's Dask cluster sizes itself by it
     c.Spawner.start_timeout = 180
@@ -89,19 +94,27 @@ def configure(c: Any, s: dict[str, Any]) -> None:
     c.JupyterHub.load_roles = [{"name": "idle-culler", "scopes": IDLE_CULLER_SCOPES, "services": ["idle-culler"]}]
 
 
-def learner_tools_only(instructor: str) -> Callable[[Any], None]:
-    """A spawn hook: every server but the instructor's puts the package's learner settings first on its config path.
+def user_environment(instructor: str) -> Callable[[Any], None]:
+    """A spawn hook: each server's course (``SCALINGML_COURSE``), and learner settings for every server but one.
 
+    ``SCALINGML_COURSE`` names the course in the user's home (:func:`scalingml.course.root` falls back to it), so
+    ``scalingml check`` and ``hint`` find the release and its hints for a notebook fetched to ``~/00_welcome``.
     pip enables every nbgrader extension for everyone, which would give each learner a formgrader of their own
     home; :data:`scalingml.lab.LEARNER_CONFIG` (what ``scalingml lab`` and Binder use in the learner
     distribution) switches the instructor's tools off and keeps the Assignments list and Validate.
     """
 
     def hook(spawner: Any) -> None:
-        if spawner.user.name != instructor:
-            shared = spawner.environment.get("JUPYTER_CONFIG_PATH", "")
-            path = os.pathsep.join(filter(None, [str(LEARNER_CONFIG), shared]))
-            spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": path}
+        name = spawner.user.name
+        home = Path(pwd.getpwnam(name).pw_dir)
+        environment = dict(spawner.environment)
+        if name == instructor:
+            environment[COURSE_ENV_VAR] = str(home / COURSE_DIR_IN_HOME)
+        else:
+            environment[COURSE_ENV_VAR] = str(home / MATERIAL_DIR_IN_HOME)
+            shared = environment.get("JUPYTER_CONFIG_PATH", "")
+            environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [str(LEARNER_CONFIG), shared]))
+        spawner.environment = environment
 
     return hook
 

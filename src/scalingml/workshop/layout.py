@@ -23,8 +23,6 @@ from typing import Any
 from scalingml.distribution import build_learner_distribution
 from scalingml.workshop import WorkshopError, accounts, hubconfig
 
-MATERIAL_DIR_IN_HOME = "scalingml"
-COURSE_DIR_IN_HOME = "course"
 #: Never copied into the instructor's course: the checkout's environment, history and local outputs.
 NOT_COPIED = {".git", ".venv", "grading", "test-artifacts", "wip", "__pycache__", ".ipynb_checkpoints", "node_modules"}
 
@@ -110,7 +108,7 @@ def setup_learner(entry: pwd.struct_passwd, material: Path, exchange: Path) -> N
     """A learner's home: their copy of the material (never overwritten) and their nbgrader configuration."""
     home = Path(entry.pw_dir)
     os.chmod(home, 0o700)
-    mine = home / MATERIAL_DIR_IN_HOME
+    mine = home / hubconfig.MATERIAL_DIR_IN_HOME
     if not mine.exists():
         shutil.copytree(material, mine)
         accounts.chown_tree(mine, entry)
@@ -133,9 +131,9 @@ def setup_instructor(entry: pwd.struct_passwd, course_root: Path, exchange: Path
     """The instructor's nbgrader course in ``~/course`` (created once: it holds the gradebook and submissions)."""
     home = Path(entry.pw_dir)
     os.chmod(home, 0o700)
-    course = home / COURSE_DIR_IN_HOME
+    course = home / hubconfig.COURSE_DIR_IN_HOME
     if not course.exists():
-        partial = home / f"{COURSE_DIR_IN_HOME}.partial"
+        partial = home / f"{hubconfig.COURSE_DIR_IN_HOME}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
         _copy_course(course_root, partial)
