@@ -148,6 +148,9 @@ def run_lesson(shop: Workshop, name: str, lesson: str, scale: str, other_page, o
     wall = time.monotonic() - began
     output = run.stdout.read().decode(errors="replace") if run.stdout else ""
     if run.returncode:
+        if meter[0].startswith("cgroup1") and meter[1]:
+            with suppress(OSError):
+                meter[1].rmdir()  # the benchmark's own cpuacct group, empty once the run has ended
         sys.exit(f"the lesson failed as {name} ({run.returncode}):\n{output[-3000:]}")
     cpu = cpu_seconds(meter, _children_cpu_s() - children_before)
     return {
